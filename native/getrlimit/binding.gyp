@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "getrlimit",
+      "sources": [
+        "src/addon.cc",
+        "src/result.cc",
+        "src/rlimit.cc",
+        "src/mqueue.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      # Failed syscalls come back as {ok:false} objects and bad arguments as a
+      # pending TypeError, so the addon never needs C++ exceptions.
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags!": ["-fexceptions"],
+      "cflags_cc!": ["-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      # glibc >= 2.34 has mq_* in libc itself; older glibc needs librt.
+      "libraries": ["-lrt"]
+    }
+  ]
+}

@@ -1,0 +1,32 @@
+// Shared helpers. Every binding follows one contract: a failed syscall is a
+// value ({ok:false, errno, message}), a wrong argument is a pending TypeError.
+// Exceptions are disabled, so a helper that returns false has already set the
+// TypeError and the caller must return at once.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mqd {
+
+// {ok: true}; callers add their own fields.
+Napi::Object Ok(Napi::Env env);
+// {ok: false, errno: "EINVAL", message: strerror(err)}. Pass errno saved right
+// after the call: building JS values may clobber it.
+Napi::Object Fail(Napi::Env env, int err);
+std::string ErrnoName(int err);
+
+Napi::Value ThrowType(Napi::Env env, const std::string& message);
+
+// An integral JS number within [lo, hi].
+bool IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t lo, int64_t hi,
+            int64_t* out);
+// A JS string without NUL: the C side would silently cut it there.
+bool StringArg(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+
+void InitRlimit(Napi::Env env, Napi::Object exports);
+void InitMqueue(Napi::Env env, Napi::Object exports);
+
+}  // namespace mqd

@@ -1,0 +1,49 @@
+import { liveAgrees } from '../model/live.js';
+import { predictMqOpen } from '../model/predict-mq-open.js';
+import type { LiveReport, Prediction } from '../model/types.js';
+import { liveMqOpen } from '../probe/live.js';
+import { checkDocument } from '../render/check-json.js';
+import { renderCheckText } from '../render/check-text.js';
+import type { Snapshot } from '../snapshot.js';
+import type { CheckArgs } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { takeSnapshot } from './snapshot.js';
+import { log } from '../log.js';
+
+export function exitCodeFor(p: Prediction, live: LiveReport | null): number {
+  if (live?.ran && live.result.errno !== null) return EXIT.predictedFailure;
+  switch (p.outcome.verdict) {
+    case 'success':
+      return EXIT.ok;
+    case 'failure':
+      return EXIT.predictedFailure;
+    case 'indeterminate':
+      return live?.ran ? EXIT.ok : EXIT.indeterminate;
+    default: {
+      const never: never = p.outcome.verdict;
+      return never;
+    }
+  }
+}
+
+export function runCheckOn(snap: Snapshot, args: CheckArgs, live: LiveReport | null): { stdout: string; code: number } {
+  const prediction = predictMqOpen(snap, args.request);
+  const stdout = args.json
+    ? `${JSON.stringify(checkDocument(snap, prediction, live), null, 2)}\n`
+    : renderCheckText(snap, prediction, live);
+  return { stdout, code: exitCodeFor(prediction, live) };
+}
+
+export function runCheck(args: CheckArgs): number {
+  const snap = takeSnapshot(args.pid);
+  let live: LiveReport | null = null;
+  if (args.live) {
+    const prediction = predictMqOpen(snap, args.request);
+    const r = liveMqOpen(args.request);
+    live = r.ok ? { ran: true, result: r.value, agrees: liveAgrees(prediction, r.value) } : { ran: false, reason: r.reason };
+    if (live.ran && !live.agrees) log.warn({ prediction: prediction.outcome, live: live.result }, 'live mq_open disagrees with the prediction');
+  }
+  const { stdout, code } = runCheckOn(snap, args, live);
+  process.stdout.write(stdout);
+  return code;
+}

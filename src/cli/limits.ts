@@ -1,0 +1,10 @@
+import { limitsDocument, renderLimitsText } from '../render/limits.js';
+import type { LimitsArgs } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { takeSnapshot } from './snapshot.js';
+
+export function runLimits(args: LimitsArgs): number {
+  const snap = takeSnapshot(args.pid);
+  process.stdout.write(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap));
+  return EXIT.ok;
+}

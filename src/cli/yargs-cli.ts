@@ -1,0 +1,64 @@
+// The full yargs CLI: help with examples, shell completion, --version, and
+// friendly handling of anything the fast path does not take.
+import yargs, { type Argv } from 'yargs';
+import pkg from '../../package.json' with { type: 'json' };
+import { checkArgs, limitsArgs, type RawValues } from './args.js';
+import { runCheck } from './check.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { runLimits } from './limits.js';
+import { COMMANDS, type OptionSpec } from './options.js';
+
+function withOptions(y: Argv, options: Record<string, OptionSpec>): Argv {
+  for (const [name, spec] of Object.entries(options)) {
+    y.option(name, {
+      describe: spec.describe,
+      // Strings throughout: args.ts validates (yargs would turn "1e3" or "0x10" into numbers).
+      type: spec.kind === 'boolean' ? 'boolean' : 'string',
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(spec.choices ? { choices: [...spec.choices] } : {}),
+    });
+  }
+  return y;
+}
+
+export function buildParser(argv: string[], onRun: (code: number) => void): Argv {
+  const y = yargs(argv)
+    .scriptName('mq-doctor')
+    .usage('$0 <command> [options]\n\nDiagnose and tune Linux message-queue limits.')
+    .strict()
+    .demandCommand(1, 'name a command: check or limits')
+    .recommendCommands()
+    .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')
+    .version(pkg.version)
+    .help()
+    .alias('h', 'help')
+    .epilogue('Exit codes: 0 success predicted, 1 failure predicted, 2 usage error, 3 indeterminate, 70 internal error.')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err instanceof UsageError || !err ? new UsageError(msg ?? String(err)) : err;
+    });
+  for (const [name, cmd] of Object.entries(COMMANDS)) {
+    y.command(
+      name,
+      cmd.describe,
+      (sub) => {
+        withOptions(sub, cmd.options);
+        for (const [example, what] of cmd.examples) sub.example(example, what);
+        return sub;
+      },
+      (parsed) => {
+        const raw = parsed as unknown as RawValues;
+        onRun(name === 'check' ? runCheck(checkArgs(raw)) : runLimits(limitsArgs(raw)));
+      },
+    );
+  }
+  return y;
+}
+
+export async function runYargs(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const parser = buildParser(argv, (c) => (code = c));
+  await parser.parseAsync();
+  return code;
+}

@@ -1,0 +1,397 @@
+// Predicts mq_open() the way ipc/mqueue.c decides it (see shared/reference/kernel-facts.md):
+// libc name rules, getname, the descriptor, the lookup, then either the existing
+// queue's checks or the creation checks, in the order the running kernel makes them.
+import type { Avail, QueueInfo, RlimValue, Snapshot } from '../snapshot.js';
+import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS, queueCost } from './cost.js';
+import { kernelEra } from './era.js';
+import { type FixContext, rlimitFixes, sysctlFixes } from './fixes.js';
+import { headroomFor } from './headroom.js';
+import { namespaceUsage, usageOf } from './usage.js';
+import type { Blocker, EffectiveAttr, Errno, MqAttr, MqOpenRequest, Outcome, Prediction } from './types.js';
+
+/** The result of one kernel check, for the whole batch of --count queues. */
+type CheckResult =
+  | { kind: 'pass' }
+  /** failsAt: the 1-based index of the first queue this check refuses. */
+  | { kind: 'fail'; failsAt: number; blocker: Blocker }
+  | { kind: 'unknown'; reason: string };
+
+const PASS: CheckResult = { kind: 'pass' };
+const PATH_MAX = 4096;
+const NAME_MAX = 255;
+/** Descriptors a freshly started application holds (stdin, stdout, stderr). */
+const FRESH_PROCESS_FDS = 3;
+
+const fail = (blocker: Blocker, failsAt = 1): CheckResult => ({ kind: 'fail', failsAt, blocker });
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The first queue index (1-based) at which used + i*each exceeds limit, or Infinity. */
+function firstOver(used: number, each: number, limit: RlimValue): number {
+  if (limit === 'unlimited') return Infinity;
+  if (each <= 0) return used > limit ? 1 : Infinity;
+  return Math.max(1, Math.floor((limit - used) / each) + 1);
+}
+
+function mayAccess(q: QueueInfo, req: MqOpenRequest, snap: Snapshot): Avail<boolean> {
+  const { credentials, capabilities } = snap.target;
+  if (!credentials.ok) return credentials;
+  if (!capabilities.ok) return capabilities;
+  const c = credentials.value;
+  const want = { rdonly: 4, wronly: 2, rdwr: 6 }[req.access];
+  const bits =
+    c.fsUid === q.uid ? (q.mode >> 6) & 7 : c.fsGid === q.gid || c.groups.includes(q.gid) ? (q.mode >> 3) & 7 : q.mode & 7;
+  if ((bits & want) === want) return { ok: true, value: true };
+  // generic_permission(): CAP_DAC_OVERRIDE opens anything for read/write, CAP_DAC_READ_SEARCH for read.
+  if (capabilities.value.dacOverride) return { ok: true, value: true };
+  return { ok: true, value: want === 4 && capabilities.value.dacReadSearch };
+}
+
+export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
+  const era = kernelEra(snap.kernel.release);
+  const assumptions: string[] = [];
+  const warnings: string[] = [];
+  if (!snap.kernel.release.ok || era.basis.startsWith('assumed')) assumptions.push(`Kernel rules: ${era.basis}.`);
+  const wordBits = snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64;
+  if (!snap.kernel.wordBits.ok) assumptions.push(`Assumed a 64-bit kernel (${snap.kernel.wordBits.reason}).`);
+  const { target } = snap;
+  const caps = target.capabilities;
+  const sysResource = caps.ok ? caps.value.sysResource : false;
+  if (!caps.ok) assumptions.push(`Assumed no CAP_SYS_RESOURCE (${caps.reason}).`);
+  if (caps.ok && caps.value.sysResourceInOwnNs && !caps.value.initialUserNs) {
+    warnings.push(
+      'The process holds CAP_SYS_RESOURCE only inside its own user namespace; the kernel checks it in the initial one, so it does not lift any queue limit.',
+    );
+  }
+  const libc = target.libc.ok ? target.libc.value : 'glibc';
+  if (!target.libc.ok) assumptions.push(`Assumed glibc's name rules (${target.libc.reason}).`);
+  const privateIpc = target.ipcNamespace.ok ? !target.ipcNamespace.value.initial : null;
+  const ctx: FixContext = {
+    pid: target.self ? null : target.pid,
+    privateIpc,
+    userName: target.userName.ok ? target.userName.value : null,
+    unit: target.systemdUnit.ok ? target.systemdUnit.value : null,
+    sysResource,
+  };
+  const sysctlOrigin = (key: string) =>
+    `/proc/sys/${key.replace(/\./g, '/')} (${privateIpc ? 'private IPC namespace: starts from kernel defaults' : privateIpc === false ? 'host IPC namespace' : 'IPC namespace'})`;
+  const usage = namespaceUsage(snap, era, wordBits);
+  const uid = target.credentials.ok ? target.credentials.value.realUid : null;
+  const count = req.count;
+
+  // --- libc and getname -------------------------------------------------------
+  const nameChecks: CheckResult[] = [];
+  let kernelName: string | null = null;
+  if (req.name !== null) {
+    if (libc === 'glibc' && !req.name.startsWith('/')) {
+      nameChecks.push(
+        fail({
+          kind: 'request',
+          errno: 'EINVAL',
+          rule: 'libc-name',
+          summary: `glibc's mq_open rejects "${req.name}": the name must start with "/" (musl would accept it).`,
+          remedy: `Name the queue "/${req.name}".`,
+        }),
+      );
+    }
+    kernelName = req.name.startsWith('/') ? req.name.slice(1) : req.name;
+    if (kernelName === '') {
+      nameChecks.push(
+        fail({ kind: 'request', errno: 'ENOENT', rule: 'empty-name', summary: 'The name "/" is empty once libc strips the slash.', remedy: 'Give the queue a name after the "/".' }),
+      );
+    } else if (Buffer.byteLength(kernelName) >= PATH_MAX) {
+      nameChecks.push(
+        fail({ kind: 'request', errno: 'ENAMETOOLONG', rule: 'name-too-long', summary: `The name is ${Buffer.byteLength(kernelName)} bytes; the kernel copies at most ${PATH_MAX - 1}.`, remedy: `Use a name of at most ${NAME_MAX} bytes after the "/".` }),
+      );
+    }
+  }
+
+  // --- a free descriptor, taken before the name is looked up -----------------------
+  const nofileCheck = ((): CheckResult => {
+    const lim = target.rlimitNofile;
+    if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_NOFILE: ${lim.reason}` };
+    let fds: number;
+    if (target.self) {
+      fds = FRESH_PROCESS_FDS;
+      assumptions.push(`The application holds ${FRESH_PROCESS_FDS} descriptors before it opens the queues (use --pid to count a running one's).`);
+    } else if (target.openFds.ok) {
+      fds = target.openFds.value;
+    } else {
+      return { kind: 'unknown', reason: `open descriptors of process ${target.pid}: ${target.openFds.reason}` };
+    }
+    const failsAt = firstOver(fds, 1, lim.value.value.soft);
+    if (failsAt > count) return PASS;
+    const needed = fds + count;
+    return fail(
+      {
+        kind: 'limit',
+        errno: 'EMFILE',
+        limit: 'RLIMIT_NOFILE',
+        origin: lim.value.source,
+        actual: lim.value.value.soft,
+        hard: lim.value.value.hard,
+        needed,
+        summary: `EMFILE (descriptors): ${fmt(fds)} descriptors are open and the soft RLIMIT_NOFILE is ${lim.value.value.soft}; ${count} more need a limit of at least ${fmt(needed)}.`,
+        fixes: rlimitFixes('nofile', needed, lim.value.value.hard, ctx),
+      },
+      failsAt,
+    );
+  })();
+
+  // --- lookup_one_len() on the stripped name -------------------------------------
+  const lookupChecks: CheckResult[] = [];
+  if (kernelName) {
+    if (kernelName === '.' || kernelName === '..' || kernelName.includes('/')) {
+      lookupChecks.push(
+        fail({ kind: 'request', errno: 'EACCES', rule: 'name-component', summary: `"${req.name}" is not a single name: "." , ".." and a further "/" are refused with EACCES.`, remedy: 'Use one "/" followed by a name without "/".' }),
+      );
+    } else if (Buffer.byteLength(kernelName) > NAME_MAX) {
+      lookupChecks.push(
+        fail({ kind: 'request', errno: 'ENAMETOOLONG', rule: 'name-too-long', summary: `The name is ${Buffer.byteLength(kernelName)} bytes after the "/"; the limit is ${NAME_MAX}.`, remedy: `Shorten it to at most ${NAME_MAX} bytes after the "/".` }),
+      );
+    }
+  }
+
+  // --- does the queue exist? -----------------------------------------------------
+  let existing: QueueInfo | undefined;
+  const existenceChecks: CheckResult[] = [];
+  let existenceUnknown = false;
+  if (kernelName) {
+    if (!snap.queues.ok) {
+      existenceUnknown = true;
+      existenceChecks.push({ kind: 'unknown', reason: `whether ${req.name} exists: ${snap.queues.reason}` });
+    } else {
+      existing = snap.queues.value.queues.find((q) => q.name === kernelName);
+    }
+  }
+  let effectiveAttr: EffectiveAttr | null = null;
+  const creationChecks: CheckResult[] = [];
+
+  if (existing) {
+    if (req.create && req.exclusive) {
+      existenceChecks.push(
+        fail({ kind: 'request', errno: 'EEXIST', rule: 'queue-exists', summary: `${req.name} already exists and O_EXCL was given.`, remedy: `Unlink it first (mq_unlink("${req.name}")) or open it without O_EXCL.` }),
+      );
+    } else {
+      const access = mayAccess(existing, req, snap);
+      if (!access.ok) existenceChecks.push({ kind: 'unknown', reason: `permission on ${req.name}: ${access.reason}` });
+      else if (!access.value) {
+        existenceChecks.push(
+          fail({ kind: 'request', errno: 'EACCES', rule: 'permission', summary: `${req.name} is owned by uid ${existing.uid} with mode ${existing.mode.toString(8).padStart(4, '0')}: ${req.access} access is denied.`, remedy: `Have its owner chmod it, or open it ${req.access === 'rdwr' ? 'read-only or write-only as its mode allows' : 'as a user its mode allows'}.` }),
+        );
+      }
+    }
+    if (existing.attr.ok) effectiveAttr = { maxmsg: existing.attr.value.maxmsg, msgsize: existing.attr.value.msgsize, source: 'existing queue' };
+    if (req.attr) {
+      const old = existing.attr.ok ? `${existing.attr.value.maxmsg} × ${existing.attr.value.msgsize}` : 'unknown (its attrs could not be read)';
+      warnings.push(
+        `${req.name} already exists: the kernel ignores the requested attr ${req.attr.maxmsg} × ${req.attr.msgsize}; the queue keeps its own ${old}. Unlink it to recreate it with the new size.`,
+      );
+    }
+  } else if (!req.create && !existenceUnknown) {
+    existenceChecks.push(
+      fail({ kind: 'request', errno: 'ENOENT', rule: 'queue-missing', summary: `${req.name ?? 'The queue'} does not exist and O_CREAT was not given.`, remedy: 'Create it first, or pass O_CREAT.' }),
+    );
+  } else if (req.create) {
+    const c = creationPath();
+    creationChecks.push(...c.checks);
+    effectiveAttr = c.attr;
+  }
+
+  function creationPath(): { checks: CheckResult[]; attr: EffectiveAttr | null } {
+    const m = snap.mqueue;
+    const checks: CheckResult[] = [];
+    // queues_max (ENOSPC), counted per IPC namespace over all users.
+    const enospc = ((): CheckResult => {
+      if (sysResource) return PASS;
+      if (!m.queues_max.ok) return { kind: 'unknown', reason: `fs.mqueue.queues_max: ${m.queues_max.reason}` };
+      if (usage.queuesInUse === undefined) {
+        if (count > m.queues_max.value) return enospcFail(0, m.queues_max.value);
+        return { kind: 'unknown', reason: `queues in use: ${usage.unknownReason}` };
+      }
+      return enospcFail(usage.queuesInUse, m.queues_max.value);
+    })();
+    function enospcFail(inUse: number, max: number): CheckResult {
+      const failsAt = Math.max(1, max - inUse + 1);
+      if (failsAt > count) return PASS;
+      const needed = inUse + count;
+      return fail(
+        {
+          kind: 'limit',
+          errno: 'ENOSPC',
+          limit: 'fs.mqueue.queues_max',
+          origin: sysctlOrigin('fs.mqueue.queues_max'),
+          actual: max,
+          needed,
+          summary: `ENOSPC: ${fmt(inUse)} of ${fmt(max)} queues are in use in this IPC namespace; ${count} more need queues_max ≥ ${fmt(needed)}.`,
+          fixes: sysctlFixes('fs.mqueue.queues_max', needed, ctx),
+        },
+        failsAt,
+      );
+    }
+
+    // attr NULL: min(max, default) of the namespace.
+    let attr: MqAttr | null = req.attr;
+    let attrSource: EffectiveAttr['source'] = 'requested';
+    if (!attr) {
+      attrSource = 'namespace defaults';
+      const pick = (max: Avail<number>, def: Avail<number>, fixed: number): number | string =>
+        !max.ok ? max.reason : !era.hasDefaultSysctls ? Math.min(max.value, fixed) : def.ok ? Math.min(max.value, def.value) : def.reason;
+      const maxmsg = pick(m.msg_max, m.msg_default, KERNEL_DEFAULTS.msg_default);
+      const msgsize = pick(m.msgsize_max, m.msgsize_default, KERNEL_DEFAULTS.msgsize_default);
+      if (typeof maxmsg === 'string' || typeof msgsize === 'string') {
+        const unknown: CheckResult = { kind: 'unknown', reason: `the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}` };
+        return { checks: era.einvalBeforeEnospc ? [unknown, enospc] : [enospc, unknown], attr: null };
+      }
+      attr = { maxmsg, msgsize };
+    }
+    const validity = attrChecks(attr, req.attr !== null);
+    const charge = rlimitCheck(attr);
+    const ordered = era.einvalBeforeEnospc ? [...validity, enospc] : [enospc, ...validity];
+    checks.push(...ordered, charge);
+    return { checks, attr: { ...attr, source: attrSource } };
+  }
+
+  function attrChecks(attr: MqAttr, requested: boolean): CheckResult[] {
+    const out: CheckResult[] = [];
+    const m = snap.mqueue;
+    for (const [field, value] of [['maxmsg', attr.maxmsg], ['msgsize', attr.msgsize]] as const) {
+      if (value <= 0) {
+        out.push(fail({ kind: 'request', errno: 'EINVAL', rule: 'attr-not-positive', summary: `mq_${field} is ${value}: it must be at least 1.`, remedy: `Pass a positive mq_${field}.` }));
+      }
+    }
+    if (out.length > 0) return out;
+    // Defaults are clamped to the maxima, so only an explicit attr can exceed them.
+    if (!requested) return out;
+    const rows = [
+      { field: 'maxmsg', value: attr.maxmsg, hard: HARD_MSGMAX, key: 'fs.mqueue.msg_max', limit: m.msg_max },
+      { field: 'msgsize', value: attr.msgsize, hard: HARD_MSGSIZEMAX, key: 'fs.mqueue.msgsize_max', limit: m.msgsize_max },
+    ] as const;
+    for (const r of rows) {
+      if (r.value > r.hard) {
+        out.push(
+          fail({
+            kind: 'request',
+            errno: 'EINVAL',
+            rule: 'attr-over-hard-cap',
+            summary: `mq_${r.field} ${fmt(r.value)} is over the kernel's hard cap of ${fmt(r.hard)}: no sysctl or capability allows it.`,
+            remedy: `Use mq_${r.field} ≤ ${fmt(r.hard)}${r.field === 'maxmsg' ? ', or spread the messages over several queues' : ', or send larger payloads another way (shared memory, a file)'}.`,
+          }),
+        );
+      } else if (sysResource) {
+        continue; // with CAP_SYS_RESOURCE only the hard caps apply
+      } else if (!r.limit.ok) {
+        out.push({ kind: 'unknown', reason: `${r.key}: ${r.limit.reason}` });
+      } else if (r.value > r.limit.value) {
+        out.push(
+          fail({
+            kind: 'limit',
+            errno: 'EINVAL',
+            limit: r.key,
+            origin: sysctlOrigin(r.key),
+            actual: r.limit.value,
+            needed: r.value,
+            summary: `EINVAL: mq_${r.field} ${fmt(r.value)} is over ${r.key} = ${fmt(r.limit.value)}.`,
+            fixes: sysctlFixes(r.key, r.value, ctx),
+          }),
+        );
+      }
+    }
+    if (out.length === 0) out.push(overflowCheck(attr));
+    return out;
+  }
+
+  function overflowCheck(attr: MqAttr): CheckResult {
+    if (era.costFormula !== 'tree') return PASS;
+    const ulongMax = 2 ** wordBits - 1;
+    const cost = queueCost(attr.maxmsg, attr.msgsize, era, wordBits);
+    if (attr.msgsize <= Math.floor(ulongMax / attr.maxmsg) && cost.bytes <= ulongMax) return PASS;
+    return fail({
+      kind: 'request',
+      errno: 'EOVERFLOW',
+      rule: 'size-overflow',
+      summary: `${attr.maxmsg} × ${attr.msgsize} bytes overflows the ${wordBits}-bit kernel's size computation.`,
+      remedy: 'Use a smaller maxmsg or msgsize.',
+    });
+  }
+
+  function rlimitCheck(attr: MqAttr): CheckResult {
+    const lim = target.rlimitMsgqueue;
+    if (attr.maxmsg <= 0 || attr.msgsize <= 0) return PASS;
+    if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_MSGQUEUE: ${lim.reason}` };
+    if (uid === null) return { kind: 'unknown', reason: `the uid charged: ${target.credentials.ok ? '' : target.credentials.reason}` };
+    const each = queueCost(attr.maxmsg, attr.msgsize, era, wordBits).bytes;
+    const mine = usageOf(usage, uid);
+    const known = usage.queuesInUse !== undefined && mine.unknownQueues === 0;
+    const soft = lim.value.value.soft;
+    const failsAt = firstOver(mine.bytes, each, soft);
+    if (failsAt > count) {
+      if (!known) {
+        const why = usage.queuesInUse === undefined ? usage.unknownReason : `${mine.unknownQueues} of uid ${uid}'s queues could not be read`;
+        return { kind: 'unknown', reason: `bytes already charged to uid ${uid}: ${why}` };
+      }
+      return PASS;
+    }
+    const needed = mine.bytes + count * each;
+    const already = mine.bytes > 0 ? `uid ${uid} is already charged ${fmt(mine.bytes)} bytes${known ? '' : ' (at least)'} and ` : '';
+    return fail(
+      {
+        kind: 'limit',
+        errno: era.rlimitErrno,
+        limit: 'RLIMIT_MSGQUEUE',
+        origin: lim.value.source,
+        actual: soft,
+        hard: lim.value.value.hard,
+        needed,
+        summary: `${era.rlimitErrno} (queue memory, not descriptors): ${already}${count > 1 ? `${count} queues` : 'the queue'} of ${attr.maxmsg} × ${attr.msgsize} cost${count > 1 ? ` ${fmt(each)} bytes each` : `s ${fmt(each)} bytes`}; that needs RLIMIT_MSGQUEUE ≥ ${fmt(needed)} bytes, the soft limit is ${typeof soft === 'number' ? fmt(soft) : soft}.`,
+        fixes: rlimitFixes('msgqueue', needed, lim.value.value.hard, ctx),
+      },
+      failsAt,
+    );
+  }
+
+  const ordered = [...nameChecks, nofileCheck, ...lookupChecks, ...existenceChecks, ...creationChecks];
+  const outcome = decide(ordered, count);
+  const blockers = ordered.flatMap((c) => (c.kind === 'fail' ? [c.blocker] : []));
+
+  const costAttr = req.attr ?? (effectiveAttr?.source === 'namespace defaults' ? effectiveAttr : null);
+  const cost = costAttr ? queueCost(costAttr.maxmsg, costAttr.msgsize, era, wordBits) : queueCost(0, 0, era, wordBits);
+  const mine = uid === null ? null : usageOf(usage, uid);
+  const chargedBytes = mine && usage.queuesInUse !== undefined && mine.unknownQueues === 0 ? mine.bytes : null;
+  const limit = target.rlimitMsgqueue.ok ? target.rlimitMsgqueue.value.value.soft : null;
+  if (uid !== null && usage.queuesInUse !== undefined) {
+    assumptions.push(`Charges of uid ${uid} in other IPC namespaces (other containers) are not visible here; the kernel counts them against the same limit.`);
+  }
+  if (privateIpc && target.self) {
+    warnings.push('This runs in a private IPC namespace (a container?): its fs.mqueue values started from the kernel defaults, whatever the host\'s sysctl.d says.');
+  }
+  return {
+    request: req,
+    effectiveAttr,
+    cost: { ...cost, wordBits, era: era.basis, totalForCount: cost.bytes * count },
+    charge: {
+      uid,
+      chargedBytes,
+      limit,
+      afterBytes: chargedBytes === null || existing ? null : chargedBytes + cost.bytes * count,
+    },
+    outcome,
+    blockers,
+    headroom: headroomFor(snap, usage, uid, costAttr ? cost.bytes : 0, sysResource),
+    warnings,
+    assumptions,
+  };
+}
+
+function decide(ordered: CheckResult[], count: number): Outcome {
+  let chosen: { index: number; failsAt: number; errno: Errno } | undefined;
+  ordered.forEach((c, index) => {
+    if (c.kind === 'fail' && (!chosen || c.failsAt < chosen.failsAt)) chosen = { index, failsAt: c.failsAt, errno: c.blocker.errno };
+  });
+  const unknowns = ordered.flatMap((c) => (c.kind === 'unknown' ? [c.reason] : []));
+  // An unavailable check the kernel makes earlier could fail first and change the errno.
+  const errnoCertain = unknowns.length === 0 || (chosen !== undefined && chosen.failsAt === 1 && ordered.slice(0, chosen.index).every((c) => c.kind !== 'unknown'));
+  const base = { call: 'mq_open' as const, count, unknowns, ifUnknownsFavourable: chosen?.errno ?? null };
+  if (chosen) return { ...base, verdict: 'failure', errno: chosen.errno, errnoCertain, opened: chosen.failsAt - 1 };
+  if (unknowns.length > 0) return { ...base, verdict: 'indeterminate', errno: null, errnoCertain: false, opened: 0 };
+  return { ...base, verdict: 'success', errno: null, errnoCertain: true, opened: count };
+}

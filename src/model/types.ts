@@ -1,0 +1,150 @@
+import type { RlimValue } from '../snapshot.js';
+import type { CostBreakdown } from './cost.js';
+
+export type Errno =
+  | 'EINVAL'
+  | 'ENOENT'
+  | 'ENAMETOOLONG'
+  | 'EMFILE'
+  | 'ENOMEM'
+  | 'EACCES'
+  | 'EEXIST'
+  | 'ENOSPC'
+  | 'EOVERFLOW';
+
+export type Access = 'rdonly' | 'wronly' | 'rdwr';
+
+export interface MqAttr {
+  maxmsg: number;
+  msgsize: number;
+}
+
+export interface MqOpenRequest {
+  /** As the application passes it, leading '/' included; null: a name that does not exist yet. */
+  name: string | null;
+  create: boolean;
+  exclusive: boolean;
+  access: Access;
+  mode: number;
+  /** null: the application passes attr NULL and the namespace defaults apply. */
+  attr: MqAttr | null;
+  /** How many such queues the application opens. */
+  count: number;
+}
+
+export interface Fix {
+  /** What the command does, e.g. "now, in this IPC namespace". */
+  what: string;
+  command: string;
+}
+
+export interface Fixes {
+  immediate: Fix[];
+  persistent: Fix[];
+  container: Fix[];
+  notes: string[];
+}
+
+export type LimitName =
+  | 'fs.mqueue.queues_max'
+  | 'fs.mqueue.msg_max'
+  | 'fs.mqueue.msgsize_max'
+  | 'RLIMIT_MSGQUEUE'
+  | 'RLIMIT_NOFILE';
+
+/** A limit set too low: raising it removes the blocker. */
+export interface LimitBlocker {
+  kind: 'limit';
+  errno: Errno;
+  limit: LimitName;
+  /** Where the value comes from, e.g. "/proc/sys/fs/mqueue/msg_max (private IPC namespace)". */
+  origin: string;
+  actual: RlimValue;
+  needed: number;
+  /** For rlimits: the hard limit, which caps what the soft limit can be raised to without CAP_SYS_RESOURCE. */
+  hard?: RlimValue;
+  summary: string;
+  fixes: Fixes;
+}
+
+/** Something about the request itself that no setting fixes. */
+export interface RequestBlocker {
+  kind: 'request';
+  errno: Errno;
+  rule:
+    | 'libc-name'
+    | 'empty-name'
+    | 'name-too-long'
+    | 'name-component'
+    | 'attr-not-positive'
+    | 'attr-over-hard-cap'
+    | 'size-overflow'
+    | 'queue-exists'
+    | 'queue-missing'
+    | 'permission';
+  summary: string;
+  /** What to change in the application instead. */
+  remedy: string;
+}
+
+export type Blocker = LimitBlocker | RequestBlocker;
+
+export type Verdict = 'success' | 'failure' | 'indeterminate';
+
+export interface Outcome {
+  call: 'mq_open';
+  verdict: Verdict;
+  /** The errno the call returns: the first check that fails, in the kernel's order; null on success. */
+  errno: Errno | null;
+  /** False when a check the kernel makes earlier could not be evaluated. */
+  errnoCertain: boolean;
+  /** With --count: how many of the queues open before the first failure. */
+  opened: number;
+  count: number;
+  /** Why the verdict is indeterminate: the values that were unavailable. */
+  unknowns: string[];
+  /** The errno if every unavailable value turns out favourable (null: success). */
+  ifUnknownsFavourable: Errno | null;
+}
+
+export interface EffectiveAttr extends MqAttr {
+  source: 'requested' | 'namespace defaults' | 'existing queue';
+}
+
+export interface Headroom {
+  /** How many more queues of this attr the uid's RLIMIT_MSGQUEUE allows; null: unlimited or unknown. */
+  byRlimit: number | null;
+  byQueuesMax: number | null;
+  /** The smaller of the two, when both are known. */
+  total: number | null;
+  notes: string[];
+}
+
+export interface Prediction {
+  request: MqOpenRequest;
+  effectiveAttr: EffectiveAttr | null;
+  cost: CostBreakdown & { wordBits: 32 | 64; era: string; totalForCount: number };
+  /** The uid charged (the caller's real uid) and what it already holds in this namespace. */
+  charge: { uid: number | null; chargedBytes: number | null; limit: RlimValue | null; afterBytes: number | null };
+  outcome: Outcome;
+  blockers: Blocker[];
+  headroom: Headroom;
+  warnings: string[];
+  assumptions: string[];
+}
+
+/** What --live saw when it really called mq_open with the request's attr. */
+export interface LiveRun {
+  attempted: number;
+  opened: number;
+  /** The errno of the first failing mq_open, or null if all opened. */
+  errno: string | null;
+  /** The attr the kernel gave the first queue (mq_getattr). */
+  attr: MqAttr | null;
+  /** Sending and receiving one message of mq_msgsize bytes on the first queue. */
+  roundTrip: { ok: true } | { ok: false; step: 'send' | 'receive'; errno: string } | null;
+}
+
+export type LiveReport =
+  | { ran: true; result: LiveRun; agrees: boolean }
+  | { ran: false; reason: string };

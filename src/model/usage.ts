@@ -1,0 +1,48 @@
+import type { QueueInfo, Snapshot } from '../snapshot.js';
+import { queueCost } from './cost.js';
+import type { KernelEra } from './era.js';
+
+export interface UidUsage {
+  uid: number;
+  queues: number;
+  /** Sum of the kernel's charge for the queues whose attrs could be read. */
+  bytes: number;
+  /** Queues whose maxmsg/msgsize could not be read: bytes is then a lower bound. */
+  unknownQueues: number;
+}
+
+export interface NamespaceUsage {
+  /** undefined when no mqueue mount could be listed. */
+  queuesInUse: number | undefined;
+  byUid: UidUsage[];
+  unknownReason?: string;
+}
+
+export function queueCharge(q: QueueInfo, era: KernelEra, wordBits: 32 | 64): number | undefined {
+  return q.attr.ok ? queueCost(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits).bytes : undefined;
+}
+
+/**
+ * The file owner of a queue is the creator's fsuid, while the kernel charges the
+ * creator's real uid; the two differ only for set-uid creators.
+ */
+export function namespaceUsage(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): NamespaceUsage {
+  if (!snap.queues.ok) return { queuesInUse: undefined, byUid: [], unknownReason: snap.queues.reason };
+  const byUid = new Map<number, UidUsage>();
+  for (const q of snap.queues.value.queues) {
+    const u = byUid.get(q.uid) ?? { uid: q.uid, queues: 0, bytes: 0, unknownQueues: 0 };
+    const charge = queueCharge(q, era, wordBits);
+    u.queues += 1;
+    if (charge === undefined) u.unknownQueues += 1;
+    else u.bytes += charge;
+    byUid.set(q.uid, u);
+  }
+  return {
+    queuesInUse: snap.queues.value.queues.length,
+    byUid: [...byUid.values()].sort((a, b) => a.uid - b.uid),
+  };
+}
+
+export function usageOf(usage: NamespaceUsage, uid: number): UidUsage {
+  return usage.byUid.find((u) => u.uid === uid) ?? { uid, queues: 0, bytes: 0, unknownQueues: 0 };
+}

@@ -1,0 +1,100 @@
+// The only entry point that reads the system. Nothing here runs at import time.
+import { closeSync, openSync } from 'node:fs';
+import {
+  type Avail,
+  type MqueueSysctls,
+  type Snapshot,
+  type SysvSysctls,
+  have,
+  unavailable,
+} from '../snapshot.js';
+import { probeKernel } from './kernel.js';
+import { loadNative, nativeStatus } from './native.js';
+import { processExists, probeProcess } from './process.js';
+import { errorReason } from './procfs.js';
+import { probeQueues } from './queues.js';
+import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
+
+export interface ProbeOptions {
+  /** Another process to diagnose; defaults to mq-doctor's own environment. */
+  pid?: number;
+}
+
+export class NoSuchProcess extends Error {}
+
+type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string };
+
+function allUnavailable<T extends object>(keys: T, reason: string): { [K in keyof T]: Avail<never> } {
+  return Object.fromEntries(Object.keys(keys).map((k) => [k, unavailable(reason)])) as {
+    [K in keyof T]: Avail<never>;
+  };
+}
+
+/**
+ * /proc/sys answers for the *reader's* IPC namespace, so another process's
+ * values are read by entering its namespace with setns(2) for a moment.
+ */
+function sysctlsOfNamespace(pid: number): Sysctls {
+  const source = `/proc/sys of process ${pid}'s IPC namespace (entered with setns)`;
+  const fail = (why: string): Sysctls => {
+    const reason = `process ${pid} is in another IPC namespace and ${why}`;
+    const here = probeMqueueSysctls();
+    return {
+      mqueue: allUnavailable(here, reason),
+      sysv: allUnavailable(probeSysvSysctls(), reason),
+      source,
+    };
+  };
+  const addon = loadNative();
+  if (!addon.ok) return fail(`entering it needs setns: ${addon.reason}`);
+  const { setns, constants } = addon.value;
+  let own: number | undefined;
+  let theirs: number | undefined;
+  try {
+    own = openSync('/proc/self/ns/ipc', 'r');
+    theirs = openSync(`/proc/${pid}/ns/ipc`, 'r');
+  } catch (err) {
+    if (own !== undefined) closeSync(own);
+    return fail(`its namespace cannot be opened (${errorReason(err)})`);
+  }
+  try {
+    const entered = setns(theirs, constants.CLONE_NEWIPC);
+    if (!entered.ok) return fail(`setns into it failed (${entered.errno}: needs CAP_SYS_ADMIN)`);
+    try {
+      return { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source };
+    } finally {
+      const back = setns(own, constants.CLONE_NEWIPC);
+      // Staying in the wrong namespace would silently corrupt every later read.
+      if (!back.ok) throw new Error(`cannot return to mq-doctor's own IPC namespace (${back.errno})`);
+    }
+  } finally {
+    closeSync(own);
+    closeSync(theirs);
+  }
+}
+
+export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
+  const { pid } = opts;
+  if (pid !== undefined && !processExists(pid)) throw new NoSuchProcess(`no process with pid ${pid}`);
+  const target = probeProcess(pid);
+  const ownIpc = pid === undefined ? target.ipcNamespace : probeProcess(undefined).ipcNamespace;
+  const sameNamespace =
+    pid === undefined ||
+    (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);
+  const sysctls: Sysctls = sameNamespace
+    ? { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source: '/proc/sys (this IPC namespace)' }
+    : sysctlsOfNamespace(pid!);
+  const queues = probeQueues(pid, loadNative);
+  return {
+    schemaVersion: 1,
+    takenAt: new Date().toISOString(),
+    origin: 'live',
+    kernel: probeKernel(),
+    mqueue: sysctls.mqueue,
+    sysv: sysctls.sysv,
+    sysctlSource: sysctls.source,
+    target,
+    queues,
+    nativeAddon: nativeStatus(),
+  };
+}

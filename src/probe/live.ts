@@ -1,0 +1,44 @@
+// --live: the kernel's own answer, from scratch queues that are always unlinked.
+import { randomBytes } from 'node:crypto';
+import type { LiveRun, MqOpenRequest } from '../model/types.js';
+import { type Avail, have } from '../snapshot.js';
+import { loadNative } from './native.js';
+
+export function liveMqOpen(req: MqOpenRequest): Avail<LiveRun> {
+  const addon = loadNative();
+  if (!addon.ok) return { ok: false, reason: `--live needs mq_open: ${addon.reason}` };
+  const { mqOpen, mqGetattr, mqSend, mqReceive, mqClose, mqUnlink, constants: c } = addon.value;
+  const prefix = `/mq-doctor-live-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const opened: Array<{ name: string; fd: number }> = [];
+  let errno: string | null = null;
+  let attr: LiveRun['attr'] = null;
+  let roundTrip: LiveRun['roundTrip'] = null;
+  try {
+    for (let i = 1; i <= req.count; i++) {
+      const name = `${prefix}-${i}`;
+      const r = mqOpen(name, c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NONBLOCK, req.mode, req.attr);
+      if (!r.ok) {
+        errno = r.errno;
+        break;
+      }
+      opened.push({ name, fd: r.fd });
+    }
+    const first = opened[0];
+    if (first) {
+      const a = mqGetattr(first.fd);
+      if (a.ok) {
+        attr = { maxmsg: a.maxmsg, msgsize: a.msgsize };
+        const sent = mqSend(first.fd, Buffer.alloc(a.msgsize, 0x6d), 0);
+        const got = sent.ok ? mqReceive(first.fd, a.msgsize) : sent;
+        roundTrip = got.ok ? { ok: true } : { ok: false, step: sent.ok ? 'receive' : 'send', errno: got.errno };
+      }
+    }
+  } finally {
+    // The charge is released only once a queue is unlinked and closed.
+    for (const q of opened) {
+      mqUnlink(q.name);
+      mqClose(q.fd);
+    }
+  }
+  return have({ attempted: errno === null ? opened.length : opened.length + 1, opened: opened.length, errno, attr, roundTrip });
+}

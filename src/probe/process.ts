@@ -1,0 +1,184 @@
+import { readdirSync } from 'node:fs';
+import {
+  type Avail,
+  type Capabilities,
+  type Credentials,
+  type LibcFamily,
+  type Namespace,
+  type Rlimit,
+  type RlimValue,
+  type Sourced,
+  type TargetProcess,
+  have,
+  unavailable,
+} from '../snapshot.js';
+import { errorReason, parseKeyValues, readLink, readText } from './procfs.js';
+
+// The kernel gives its initial namespaces fixed inode numbers (PROC_IPC_INIT_INO,
+// PROC_USER_INIT_INO in include/linux/proc_ns.h), so "is this the host's
+// namespace" needs no access to PID 1.
+export const PROC_IPC_INIT_INO = 0xefffffff;
+export const PROC_USER_INIT_INO = 0xeffffffd;
+
+const CAP_DAC_OVERRIDE = 1n;
+const CAP_DAC_READ_SEARCH = 2n;
+const CAP_SYS_RESOURCE = 24n;
+
+function parseRlimValue(text: string): RlimValue | undefined {
+  if (text === 'unlimited') return 'unlimited';
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** Picks one row of /proc/PID/limits, e.g. "Max msgqueue size". */
+export function parseLimitsRow(limitsText: string, row: string): Rlimit | undefined {
+  const line = limitsText.split('\n').find((l) => l.startsWith(row));
+  if (!line) return undefined;
+  const [soft, hard] = line.slice(row.length).trim().split(/\s+/);
+  const s = parseRlimValue(soft ?? '');
+  const h = parseRlimValue(hard ?? '');
+  return s === undefined || h === undefined ? undefined : { soft: s, hard: h };
+}
+
+function limitFrom(limits: Avail<string>, path: string, row: string): Avail<Sourced<Rlimit>> {
+  if (!limits.ok) return limits;
+  const value = parseLimitsRow(limits.value, row);
+  return value ? have({ value, source: path }) : unavailable(`no parsable "${row}" row in ${path}`);
+}
+
+export function parseCredentials(status: Map<string, string>): Credentials | undefined {
+  const ids = (key: string) => (status.get(key) ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const uid = ids('Uid');
+  const gid = ids('Gid');
+  if (uid.length < 4 || gid.length < 4 || [...uid, ...gid].some((n) => !Number.isInteger(n))) return undefined;
+  return {
+    realUid: uid[0]!,
+    effectiveUid: uid[1]!,
+    fsUid: uid[3]!,
+    effectiveGid: gid[1]!,
+    fsGid: gid[3]!,
+    groups: ids('Groups'),
+  };
+}
+
+export function parseNamespaceLink(link: string, initialInode: number): Namespace | undefined {
+  const m = /^[a-z]+:\[(\d+)\]$/.exec(link);
+  if (!m) return undefined;
+  const inode = Number(m[1]);
+  return { inode, initial: inode === initialInode };
+}
+
+function namespaceOf(pid: string, kind: 'ipc' | 'user', initialInode: number): Avail<Namespace> {
+  const path = `/proc/${pid}/ns/${kind}`;
+  const link = readLink(path);
+  if (!link.ok) return link;
+  const ns = parseNamespaceLink(link.value, initialInode);
+  return ns ? have(ns) : unavailable(`${path} reads "${link.value}", not a namespace`);
+}
+
+export function parseCapabilities(capEffHex: string, userNs: Avail<Namespace>): Capabilities | undefined {
+  if (!/^[0-9a-f]+$/i.test(capEffHex)) return undefined;
+  const eff = BigInt(`0x${capEffHex}`);
+  const bit = (n: bigint) => ((eff >> n) & 1n) === 1n;
+  // capable() checks against the initial user namespace: root inside a
+  // container's user namespace holds the bit but not the capability.
+  const initialUserNs = userNs.ok ? userNs.value.initial : false;
+  return {
+    sysResourceInOwnNs: bit(CAP_SYS_RESOURCE),
+    dacOverride: bit(CAP_DAC_OVERRIDE),
+    dacReadSearch: bit(CAP_DAC_READ_SEARCH),
+    initialUserNs,
+    sysResource: bit(CAP_SYS_RESOURCE) && initialUserNs,
+  };
+}
+
+/** Which libc the process has mapped: glibc and musl disagree on names without a leading '/'. */
+export function libcFromMaps(maps: string): LibcFamily | undefined {
+  if (/\/ld-musl-[^/\s]*\.so|\/libc\.musl-/.test(maps)) return 'musl';
+  if (/\/libc\.so\.6\b|\/libc-2\.\d+\.so/.test(maps)) return 'glibc';
+  return undefined;
+}
+
+function countFds(pid: string): Avail<number> {
+  try {
+    return have(readdirSync(`/proc/${pid}/fd`).length);
+  } catch (err) {
+    return unavailable(`cannot list /proc/${pid}/fd (${errorReason(err)})`);
+  }
+}
+
+export function probeProcess(pid: number | undefined): TargetProcess {
+  const self = pid === undefined;
+  const key = self ? 'self' : String(pid);
+  const status = readText(`/proc/${key}/status`);
+  const statusMap = status.ok ? parseKeyValues(status.value) : undefined;
+  const limitsPath = `/proc/${key}/limits`;
+  const limits = readText(limitsPath);
+  const userNamespace = namespaceOf(key, 'user', PROC_USER_INIT_INO);
+  const maps = readText(`/proc/${key}/maps`);
+
+  const credentials: Avail<Credentials> = (() => {
+    if (!status.ok) return status;
+    const c = parseCredentials(statusMap!);
+    return c ? have(c) : unavailable(`no Uid/Gid lines in /proc/${key}/status`);
+  })();
+  const capabilities: Avail<Capabilities> = (() => {
+    if (!status.ok) return status;
+    const c = parseCapabilities(statusMap!.get('CapEff') ?? '', userNamespace);
+    return c ? have(c) : unavailable(`no CapEff line in /proc/${key}/status`);
+  })();
+  const libc: Avail<LibcFamily> = (() => {
+    if (!maps.ok) return maps;
+    const family = libcFromMaps(maps.value);
+    return family ? have(family) : unavailable(`neither glibc nor musl is mapped in /proc/${key}/maps (static binary?)`);
+  })();
+  const comm = readText(`/proc/${key}/comm`);
+
+  return {
+    pid: self ? process.pid : pid,
+    self,
+    command: comm.ok ? have(comm.value.trim()) : comm,
+    credentials,
+    rlimitMsgqueue: limitFrom(limits, limitsPath, 'Max msgqueue size'),
+    rlimitNofile: limitFrom(limits, limitsPath, 'Max open files'),
+    openFds: countFds(key),
+    capabilities,
+    ipcNamespace: namespaceOf(key, 'ipc', PROC_IPC_INIT_INO),
+    userNamespace,
+    libc,
+    userName: credentials.ok ? userNameOf(credentials.value.realUid) : credentials,
+    systemdUnit: systemdUnitOf(key),
+  };
+}
+
+export function userNameFromPasswd(passwd: string, uid: number): string | undefined {
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && Number(f[2]) === uid && f[2] !== '') return f[0];
+  }
+  return undefined;
+}
+
+function userNameOf(uid: number): Avail<string> {
+  const passwd = readText('/etc/passwd');
+  if (!passwd.ok) return passwd;
+  const name = userNameFromPasswd(passwd.value, uid);
+  return name ? have(name) : unavailable(`uid ${uid} has no entry in /etc/passwd`);
+}
+
+/** The innermost .service in the process's cgroup path, e.g. "0::/system.slice/app.service". */
+export function unitFromCgroup(cgroup: string): string | undefined {
+  const units = [...cgroup.matchAll(/\/([^/\n]+\.service)(?=\/|$)/gm)].map((m) => m[1]!);
+  return units[units.length - 1];
+}
+
+function systemdUnitOf(key: string): Avail<string> {
+  const cg = readText(`/proc/${key}/cgroup`);
+  if (!cg.ok) return cg;
+  const unit = unitFromCgroup(cg.value);
+  return unit ? have(unit) : unavailable('not running in a systemd service');
+}
+
+/** Whether --pid names a process we can see; a missing one is a usage error, not an unavailable value. */
+export function processExists(pid: number): boolean {
+  return readLink(`/proc/${pid}/exe`).ok || readText(`/proc/${pid}/stat`).ok;
+}

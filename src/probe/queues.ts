@@ -1,0 +1,114 @@
+import { closeSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  type Avail,
+  type QueueAttr,
+  type QueueInfo,
+  type QueueListing,
+  have,
+  unavailable,
+} from '../snapshot.js';
+import type { NativeAddon } from './native.js';
+import { errorReason, readText } from './procfs.js';
+
+export const MOUNT_HINT = 'mount one with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue';
+
+export interface MountEntry {
+  mountPoint: string;
+  fsType: string;
+}
+
+/** Mount points in /proc/PID/mountinfo escape space, tab, newline and backslash as octal. */
+function unescapeMountPath(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+export function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const sep = fields.indexOf('-');
+    if (sep < 5 || fields.length < sep + 2) continue;
+    out.push({ mountPoint: unescapeMountPath(fields[4]!), fsType: fields[sep + 1]! });
+  }
+  return out;
+}
+
+/** The mqueue mount to list; /dev/mqueue when there are several. */
+export function findMqueueMount(mounts: MountEntry[]): string | undefined {
+  const mq = mounts.filter((m) => m.fsType === 'mqueue');
+  return (mq.find((m) => m.mountPoint === '/dev/mqueue') ?? mq[mq.length - 1])?.mountPoint;
+}
+
+export function parseQsize(text: string): number | undefined {
+  const m = /QSIZE:(\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function queueAttr(path: string, addon: Avail<NativeAddon>): Avail<QueueAttr> {
+  if (!addon.ok) return unavailable(`maxmsg/msgsize need mq_getattr: ${addon.reason}`);
+  let fd: number;
+  try {
+    // open(2) on a file of an mqueue mount yields a queue descriptor, and
+    // opening an existing queue charges nothing.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return unavailable(`cannot open ${path} (${errorReason(err)})`);
+  }
+  try {
+    const r = addon.value.mqGetattr(fd);
+    return r.ok
+      ? have({ maxmsg: r.maxmsg, msgsize: r.msgsize, curmsgs: r.curmsgs })
+      : unavailable(`mq_getattr on ${path} failed (${r.errno})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function probeQueue(dir: string, name: string, addon: Avail<NativeAddon>): QueueInfo | undefined {
+  const path = `${dir}/${name}`;
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined; // unlinked between readdir and stat: it no longer counts
+  }
+  let qsize: Avail<number>;
+  try {
+    const q = parseQsize(readFileSync(path, 'latin1'));
+    qsize = q === undefined ? unavailable(`no QSIZE in ${path}`) : have(q);
+  } catch (err) {
+    qsize = unavailable(`cannot read ${path} (${errorReason(err)})`);
+  }
+  return { name, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, qsize, attr: queueAttr(path, addon) };
+}
+
+/**
+ * Lists the queues of the target's IPC namespace through its mqueue mount.
+ * For another process the mount is reached through /proc/PID/root, so a
+ * container's queues are read from the host.
+ */
+export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
+  const key = pid === undefined ? 'self' : String(pid);
+  const mountinfo = readText(`/proc/${key}/mountinfo`);
+  if (!mountinfo.ok) return unavailable(`queue usage unknown: ${mountinfo.reason}`);
+  const mountPoint = findMqueueMount(parseMountinfo(mountinfo.value));
+  if (!mountPoint) {
+    return unavailable(
+      `queue usage unknown: no mqueue filesystem is mounted${pid === undefined ? '' : ` in process ${pid}'s mount namespace`}, ` +
+        `so existing queues and the bytes they charge cannot be listed (${MOUNT_HINT})`,
+    );
+  }
+  const dir = pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    return unavailable(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);
+  }
+  const lib = names.length > 0 ? addon() : unavailable<NativeAddon>('no queues');
+  const queues = names
+    .sort()
+    .map((n) => probeQueue(dir, n, lib))
+    .filter((q): q is QueueInfo => q !== undefined);
+  return have({ mountPath: dir, queues });
+}

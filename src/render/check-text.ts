@@ -1,0 +1,152 @@
+import type { Blocker, Fixes, LiveReport, Prediction } from '../model/types.js';
+import type { Snapshot } from '../snapshot.js';
+import { indent, num, plural, rlim } from './format.js';
+
+const ACCESS = { rdonly: 'O_RDONLY', wronly: 'O_WRONLY', rdwr: 'O_RDWR' } as const;
+
+function callLine(p: Prediction): string {
+  const r = p.request;
+  const flags = [ACCESS[r.access], r.create ? 'O_CREAT' : '', r.exclusive ? 'O_EXCL' : ''].filter(Boolean).join('|');
+  const attr = r.attr ? `{mq_maxmsg=${r.attr.maxmsg}, mq_msgsize=${r.attr.msgsize}}` : 'NULL';
+  const name = r.name === null ? '"/<new queue>"' : JSON.stringify(r.name);
+  const times = r.count > 1 ? ` × ${r.count} queues` : '';
+  return r.create ? `mq_open(${name}, ${flags}, 0${r.mode.toString(8)}, ${attr})${times}` : `mq_open(${name}, ${flags})${times}`;
+}
+
+export function whoLine(snap: Snapshot): string {
+  const t = snap.target;
+  const user = t.credentials.ok ? `uid ${t.credentials.value.realUid}${t.userName.ok ? ` (${t.userName.value})` : ''}` : 'uid unknown';
+  const proc = t.self ? 'this environment' : `process ${t.pid}${t.command.ok ? ` (${t.command.value})` : ''}`;
+  const kernel = snap.kernel.release.ok ? `Linux ${snap.kernel.release.value}` : 'kernel unknown';
+  const bits = snap.kernel.wordBits.ok ? `${snap.kernel.wordBits.value}-bit` : 'word size unknown';
+  const libc = t.libc.ok ? t.libc.value : 'libc unknown';
+  const ns = t.ipcNamespace.ok ? (t.ipcNamespace.value.initial ? 'host IPC namespace' : `private IPC namespace ${t.ipcNamespace.value.inode}`) : 'IPC namespace unknown';
+  return `${proc}, ${user}; ${kernel}, ${bits}, ${libc}; ${ns}`;
+}
+
+function verdictLines(p: Prediction): string[] {
+  const o = p.outcome;
+  const others = p.blockers.length > 1 ? `; ${p.blockers.length} blockers stand in the way in all, each listed below` : '';
+  switch (o.verdict) {
+    case 'success':
+      return [`Result: SUCCEEDS${o.count > 1 ? ` for all ${o.count} queues` : ''}`];
+    case 'failure': {
+      const which = o.count > 1 ? ` at queue ${o.opened + 1} of ${o.count} (${o.opened} open first)` : '';
+      const lines = [`Result: FAILS with ${o.errno}${which}`, `        (the first check the kernel makes that fails${others})`];
+      if (!o.errnoCertain) lines.push(`        The errno could differ: an earlier check could not be evaluated (${o.unknowns.join('; ')}).`);
+      return lines;
+    }
+    case 'indeterminate':
+      return [
+        'Result: INDETERMINATE: a value the kernel checks could not be read',
+        ...o.unknowns.map((u) => `  - ${u}`),
+        `If those turn out favourable: ${o.ifUnknownsFavourable ? `fails with ${o.ifUnknownsFavourable}` : 'succeeds'}.`,
+      ];
+    default: {
+      const never: never = o.verdict;
+      return [String(never)];
+    }
+  }
+}
+
+function costLines(p: Prediction): string[] {
+  const c = p.cost;
+  if (c.bytes === 0) return [`Cost: ${c.formula}`];
+  const parts = [`${num(c.messageBytes)} message bytes`, `${num(c.headerBytes)} ${c.treeNodeBytes || c.formula.includes('min(') ? 'msg_msg header' : 'pointer'} bytes`];
+  if (c.treeNodeBytes) parts.push(`${num(c.treeNodeBytes)} priority-tree bytes`);
+  const lines = [
+    `Cost: ${num(c.bytes)} bytes per queue${p.request.count > 1 ? `, ${num(c.totalForCount)} for ${p.request.count}` : ''} (${parts.join(' + ')})`,
+    `      ${c.formula}; ${c.era}, ${c.wordBits}-bit kernel`,
+  ];
+  return lines;
+}
+
+function chargeLine(p: Prediction): string | undefined {
+  const ch = p.charge;
+  if (ch.uid === null) return undefined;
+  const limit = ch.limit === null ? 'unknown' : rlim(ch.limit);
+  const now = ch.chargedBytes === null ? 'an unknown number of bytes' : `${num(ch.chargedBytes)} bytes`;
+  const after = ch.afterBytes === null ? '' : `; after: ${num(ch.afterBytes)}`;
+  return `Charge: uid ${ch.uid} holds ${now} in this namespace${after}; soft RLIMIT_MSGQUEUE ${limit}`;
+}
+
+function headroomLine(p: Prediction): string | undefined {
+  const h = p.headroom;
+  if (p.cost.bytes === 0) return undefined;
+  const by = [
+    h.byRlimit !== null ? `RLIMIT_MSGQUEUE allows ${num(h.byRlimit)}` : undefined,
+    h.byQueuesMax !== null ? `queues_max allows ${num(h.byQueuesMax)}` : undefined,
+  ].filter(Boolean);
+  const total = h.total !== null ? `${num(h.total)} more such queue${h.total === 1 ? '' : 's'} fit now` : 'unknown';
+  return `Headroom: ${total}${by.length ? ` (${by.join(', ')})` : ''}${h.notes.length ? ` (${h.notes.join(' ')})` : ''}`;
+}
+
+function fixesLines(f: Fixes, seenNotes: Set<string>): string[] {
+  const out: string[] = [];
+  const section = (title: string, fixes: Fixes['immediate']) => {
+    if (fixes.length === 0) return;
+    out.push(`   ${title}:`);
+    for (const fix of fixes) {
+      out.push(`     # ${fix.what}`);
+      out.push(indent(fix.command, '     '));
+    }
+  };
+  section('Now', f.immediate);
+  section('Persistent', f.persistent);
+  section('Container', f.container);
+  // Several blockers share notes (namespacing, Kubernetes): say each once.
+  const fresh = f.notes.filter((n) => !seenNotes.has(n));
+  fresh.forEach((n) => seenNotes.add(n));
+  if (fresh.length) out.push('   Notes:', ...fresh.map((n) => `     - ${n}`));
+  return out;
+}
+
+export function blockerLines(b: Blocker, i: number, seenNotes = new Set<string>()): string[] {
+  switch (b.kind) {
+    case 'limit': {
+      const hard = b.hard !== undefined ? ` (hard limit ${rlim(b.hard)})` : '';
+      return [
+        `${i}. ${b.limit} is ${rlim(b.actual)}${hard}, needs at least ${num(b.needed)}  -> ${b.errno}`,
+        `   from ${b.origin}`,
+        `   ${b.summary}`,
+        ...fixesLines(b.fixes, seenNotes),
+      ];
+    }
+    case 'request':
+      return [`${i}. ${b.summary}  -> ${b.errno}`, `   Fix: ${b.remedy}`];
+    default: {
+      const never: never = b;
+      return [String(never)];
+    }
+  }
+}
+
+function liveLines(live: LiveReport): string[] {
+  if (!live.ran) return [`Live test: not run (${live.reason})`];
+  const r = live.result;
+  const got = r.errno === null ? `all ${r.attempted} opened` : `${r.errno} after ${r.opened} of ${r.attempted} opened`;
+  const attr = r.attr ? `, kernel gave ${r.attr.maxmsg} × ${r.attr.msgsize}` : '';
+  const trip = r.roundTrip === null ? '' : r.roundTrip.ok ? '; one full-size message sent and received' : `; ${r.roundTrip.step} failed with ${r.roundTrip.errno}`;
+  return [`Live test (scratch queues, unlinked again): ${got}${attr}${trip}`, `  ${live.agrees ? 'agrees with the prediction' : 'DISAGREES with the prediction: please report this'}`];
+}
+
+export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport | null): string {
+  const out: string[] = [callLine(p), `for ${whoLine(snap)}`, '', ...verdictLines(p)];
+  if (p.effectiveAttr && p.effectiveAttr.source !== 'requested') {
+    out.push(`Attr: ${p.effectiveAttr.maxmsg} × ${p.effectiveAttr.msgsize} (${p.effectiveAttr.source})`);
+  }
+  out.push('', ...costLines(p));
+  const charge = chargeLine(p);
+  if (charge) out.push(charge);
+  const head = headroomLine(p);
+  if (head) out.push(head);
+  if (live) out.push('', ...liveLines(live));
+  if (p.blockers.length) {
+    out.push('', `${plural(p.blockers.length, 'blocker')}:`);
+    const seen = new Set<string>();
+    p.blockers.forEach((b, i) => out.push(...blockerLines(b, i + 1, seen)));
+  }
+  if (p.warnings.length) out.push('', 'Warnings:', ...p.warnings.map((w) => `  - ${w}`));
+  if (p.assumptions.length) out.push('', 'Assumptions:', ...p.assumptions.map((a) => `  - ${a}`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,123 @@
+import { queueCost, HARD_MSGMAX, HARD_MSGSIZEMAX } from '../model/cost.js';
+import { kernelEra } from '../model/era.js';
+import { namespaceUsage, queueCharge, type NamespaceUsage } from '../model/usage.js';
+import type { Avail, Snapshot } from '../snapshot.js';
+import { bar, num, rlim, table } from './format.js';
+import { whoLine } from './check-text.js';
+
+const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
+
+/** The pure analysis behind `limits`, shared by its text and JSON forms. */
+export function limitsAnalysis(snap: Snapshot) {
+  const era = kernelEra(snap.kernel.release);
+  const wordBits = snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64;
+  const usage: NamespaceUsage = namespaceUsage(snap, era, wordBits);
+  return {
+    era,
+    wordBits,
+    usage,
+    defaultQueueCost: queueCost(10, 8192, era, wordBits).bytes,
+  };
+}
+
+/** The `limits --json` document; schema/limits.schema.json describes it. */
+export function limitsDocument(snap: Snapshot) {
+  const a = limitsAnalysis(snap);
+  return { schemaVersion: 1 as const, command: 'limits' as const, snapshot: snap, usage: a.usage, era: a.era, wordBits: a.wordBits };
+}
+
+function unavailableNotes(rows: Array<[string, Avail<unknown>]>): string[] {
+  return rows.filter(([, v]) => !v.ok).map(([k, v]) => `  ${k}: ${(v as { reason: string }).reason}`);
+}
+
+export function renderLimitsText(snap: Snapshot): string {
+  const { era, wordBits, usage } = limitsAnalysis(snap);
+  const m = snap.mqueue;
+  const t = snap.target;
+  const out: string[] = [`mq-doctor limits for ${whoLine(snap)}`];
+  const caps = t.capabilities.ok
+    ? `CAP_SYS_RESOURCE ${t.capabilities.value.sysResource ? 'yes' : t.capabilities.value.sysResourceInOwnNs ? 'only in its own user namespace (does not count)' : 'no'}`
+    : `capabilities unavailable (${t.capabilities.reason})`;
+  out.push(`${caps}; cost rules: ${era.basis} (${era.costFormula === 'tree' ? 'msg_msg + tree nodes' : 'pointer per message'}, ${wordBits}-bit)`);
+  if (t.ipcNamespace.ok && !t.ipcNamespace.value.initial) {
+    out.push('Private IPC namespace: these fs.mqueue values started from the kernel defaults (10 / 8192 / 256), not from the host.');
+  }
+
+  out.push('', `POSIX queues: fs.mqueue (${snap.sysctlSource})`);
+  out.push(
+    ...table([
+      ['  msg_max', show(m.msg_max), `largest mq_maxmsg without CAP_SYS_RESOURCE (hard cap ${num(HARD_MSGMAX)})`],
+      ['  msgsize_max', show(m.msgsize_max), `largest mq_msgsize (hard cap ${num(HARD_MSGSIZEMAX)})`],
+      ['  msg_default', show(m.msg_default), 'mq_maxmsg for attr NULL (capped by msg_max)'],
+      ['  msgsize_default', show(m.msgsize_default), 'mq_msgsize for attr NULL (capped by msgsize_max)'],
+      ['  queues_max', show(m.queues_max), 'queues in this IPC namespace, all users'],
+    ]),
+  );
+  if (usage.queuesInUse !== undefined && m.queues_max.ok) {
+    out.push(`  queues in use    ${num(usage.queuesInUse)}/${num(m.queues_max.value)}  ${bar(usage.queuesInUse, m.queues_max.value)}`);
+  } else {
+    out.push(`  queues in use    unknown: ${usage.unknownReason ?? 'queues_max unavailable'}`);
+  }
+
+  const ml = t.rlimitMsgqueue;
+  out.push('', `RLIMIT_MSGQUEUE (bytes of queue memory charged per uid): ${ml.ok ? `soft ${rlim(ml.value.value.soft)}, hard ${rlim(ml.value.value.hard)} from ${ml.value.source}` : `unavailable (${ml.reason})`}`);
+  const me = t.credentials.ok ? t.credentials.value.realUid : undefined;
+  if (usage.queuesInUse === undefined) {
+    out.push('  charged bytes per uid: unknown (no queue listing)');
+  } else if (usage.byUid.length === 0) {
+    out.push(`  no queues: nothing is charged${me !== undefined ? ` to uid ${me}` : ''}`);
+  }
+  for (const u of usage.byUid) {
+    const lower = u.unknownQueues > 0 ? ` (at least; ${u.unknownQueues} unsized)` : '';
+    const mine = u.uid === me && ml.ok && ml.value.value.soft !== 'unlimited';
+    const gauge = mine ? ` of ${num(ml.value.value.soft as number)}  ${bar(u.bytes, ml.value.value.soft as number)}` : '';
+    out.push(`  uid ${u.uid}${u.uid === me ? ' (target)' : ''}: ${num(u.queues)} queue${u.queues === 1 ? '' : 's'}, charged ${num(u.bytes)} bytes${lower}${gauge}`);
+  }
+  out.push(`  a default queue (10 × 8192) costs ${num(limitsAnalysis(snap).defaultQueueCost)} bytes`);
+
+  if (snap.queues.ok && snap.queues.value.queues.length > 0) {
+    out.push('', `Queues in ${snap.queues.value.mountPath}`);
+    const rows = [['  NAME', 'UID', 'MODE', 'MAXMSG', 'MSGSIZE', 'CURMSGS', 'QSIZE', 'CHARGED']];
+    for (const q of snap.queues.value.queues) {
+      const a = q.attr.ok ? q.attr.value : undefined;
+      const charge = queueCharge(q, era, wordBits);
+      rows.push([
+        `  /${q.name}`,
+        String(q.uid),
+        q.mode.toString(8).padStart(4, '0'),
+        a ? num(a.maxmsg) : '?',
+        a ? num(a.msgsize) : '?',
+        a ? `${num(a.curmsgs)}${a.curmsgs === a.maxmsg ? ' FULL' : ''}` : '?',
+        q.qsize.ok ? num(q.qsize.value) : '?',
+        charge === undefined ? '?' : num(charge),
+      ]);
+    }
+    out.push(...table(rows));
+    const unsized = snap.queues.value.queues.find((q) => !q.attr.ok);
+    if (unsized && !unsized.attr.ok) out.push(`  ? = ${unsized.attr.reason}`);
+  }
+
+  const nf = t.rlimitNofile;
+  out.push('', 'Descriptors (mq_open takes one; EMFILE when none is left)');
+  out.push(`  RLIMIT_NOFILE soft ${nf.ok ? rlim(nf.value.value.soft) : 'unavailable'}, hard ${nf.ok ? rlim(nf.value.value.hard) : 'unavailable'}; open now: ${t.openFds.ok ? num(t.openFds.value) : 'unavailable'}${t.self ? ' (mq-doctor itself)' : ''}`);
+
+  const s = snap.sysv;
+  out.push('', 'System V queues: kernel.msg* (no rlimit applies)');
+  out.push(...table([
+    ['  msgmax', show(s.msgmax), 'largest message'],
+    ['  msgmnb', show(s.msgmnb), 'msg_qbytes of a new queue'],
+    ['  msgmni', show(s.msgmni), 'queues per IPC namespace'],
+  ]));
+
+  const missing = unavailableNotes([
+    ['kernel release', snap.kernel.release],
+    ['word size', snap.kernel.wordBits],
+    ['fs.mqueue.msg_default', m.msg_default],
+    ['fs.mqueue.msgsize_default', m.msgsize_default],
+    ['libc', t.libc],
+    ['queues', snap.queues],
+    ['native addon', snap.nativeAddon],
+  ]);
+  if (missing.length) out.push('', 'Unavailable:', ...missing);
+  return `${out.join('\n')}\n`;
+}
