@@ -6,11 +6,13 @@ import { checkArgs, limitsArgs, type RawValues } from './args.js';
 import { runCheck } from './check.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
-import { COMMANDS, type OptionSpec } from './options.js';
+import { COMMANDS, COMMON_OPTIONS, type OptionSpec } from './options.js';
 
-function withOptions(y: Argv, options: Record<string, OptionSpec>): Argv {
+function withOptions(y: Argv, options: Record<string, OptionSpec>, global = false): Argv {
   for (const [name, spec] of Object.entries(options)) {
+    if (!global && name in COMMON_OPTIONS) continue;
     y.option(name, {
+      global,
       describe: spec.describe,
       // Strings throughout: args.ts validates (yargs would turn "1e3" or "0x10" into numbers).
       type: spec.kind === 'boolean' ? 'boolean' : 'string',
@@ -38,6 +40,8 @@ export function buildParser(argv: string[], onRun: (code: number) => void): Argv
     .fail((msg, err) => {
       throw err instanceof UsageError || !err ? new UsageError(msg ?? String(err)) : err;
     });
+  // Shared flags are global so they may stand before the command (`--json limits`).
+  withOptions(y, COMMON_OPTIONS, true);
   for (const [name, cmd] of Object.entries(COMMANDS)) {
     y.command(
       name,

@@ -77,7 +77,7 @@ function headroomLine(p: Prediction): string | undefined {
     h.byRlimit !== null ? `RLIMIT_MSGQUEUE allows ${num(h.byRlimit)}` : undefined,
     h.byQueuesMax !== null ? `queues_max allows ${num(h.byQueuesMax)}` : undefined,
   ].filter(Boolean);
-  const total = h.total !== null ? `${num(h.total)} more such queue${h.total === 1 ? '' : 's'} fit now` : 'unknown';
+  const total = h.total !== null ? `${num(h.total)} more such queue${h.total === 1 ? ' fits' : 's fit'} now` : 'unknown';
   return `Headroom: ${total}${by.length ? ` (${by.join(', ')})` : ''}${h.notes.length ? ` (${h.notes.join(' ')})` : ''}`;
 }
 

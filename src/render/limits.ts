@@ -43,7 +43,7 @@ export function renderLimitsText(snap: Snapshot): string {
     out.push('Private IPC namespace: these fs.mqueue values started from the kernel defaults (10 / 8192 / 256), not from the host.');
   }
 
-  out.push('', `POSIX queues: fs.mqueue (${snap.sysctlSource})`);
+  out.push('', `POSIX queues: fs.mqueue, read from ${snap.sysctlSource}`);
   out.push(
     ...table([
       ['  msg_max', show(m.msg_max), `largest mq_maxmsg without CAP_SYS_RESOURCE (hard cap ${num(HARD_MSGMAX)})`],
@@ -68,7 +68,7 @@ export function renderLimitsText(snap: Snapshot): string {
     out.push(`  no queues: nothing is charged${me !== undefined ? ` to uid ${me}` : ''}`);
   }
   for (const u of usage.byUid) {
-    const lower = u.unknownQueues > 0 ? ` (at least; ${u.unknownQueues} unsized)` : '';
+    const lower = u.unknownQueues === 0 ? '' : u.unknownQueues === u.queues ? ' (unknown: none could be sized)' : ` (at least: ${u.unknownQueues} unsized)`;
     const mine = u.uid === me && ml.ok && ml.value.value.soft !== 'unlimited';
     const gauge = mine ? ` of ${num(ml.value.value.soft as number)}  ${bar(u.bytes, ml.value.value.soft as number)}` : '';
     out.push(`  uid ${u.uid}${u.uid === me ? ' (target)' : ''}: ${num(u.queues)} queue${u.queues === 1 ? '' : 's'}, charged ${num(u.bytes)} bytes${lower}${gauge}`);

@@ -1,0 +1,144 @@
+// The built CLI as users run it: exit codes, one-line errors, help, --pid, --live.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, inNamespace, namespaceSkipReason, runCli } from '../support/run-cli.js';
+import { schemaErrors, validateCheck, validateLimits } from '../support/schemas.js';
+
+const nsSkip = namespaceSkipReason();
+if (nsSkip) console.warn(`skipping namespace e2e tests: ${nsSkip}`);
+const addonSkip = existsSync(`${ROOT}native/getrlimit/build/Release/getrlimit.node`) ? null : 'native addon not built';
+if (addonSkip) console.warn(`skipping --live e2e tests: ${addonSkip}`);
+
+describe('usage errors: one line on stderr, exit 2, no stack trace', () => {
+  it.each([
+    [['check', '--maxmsg', 'ten', '--msgsize', '1']],
+    [['check', '--frobnicate']],
+    [['check', '--pid', '999999999']],
+    [['check', '--pid', '4194303']],
+    [['check', '--name', '']],
+    [['limits', '--pid', '-3']],
+    [['explode']],
+    [[]],
+  ])('%j', (args) => {
+    const r = runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mq-doctor: /);
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+});
+
+describe('help, version, completion (yargs)', () => {
+  it('prints help with examples', () => {
+    const r = runCli(['check', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--maxmsg/);
+    expect(r.stdout).toMatch(/mq-doctor check --maxmsg 3600 --msgsize 16384/);
+  });
+  it('prints the version and a completion script', () => {
+    expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(runCli(['completion']).stdout).toMatch(/mq-doctor/);
+  });
+  it('completes commands and flags', () => {
+    const r = runCli(['--get-yargs-completions', 'mq-doctor', 'check', '--max']);
+    expect(r.stdout).toMatch(/--maxmsg/);
+  });
+  it('runs a command reached through yargs (flag before the command)', () => {
+    const r = runCli(['--json', 'limits']);
+    expect(r.code).toBe(0);
+    expect(schemaErrors(validateLimits, JSON.parse(r.stdout))).toBe('');
+  });
+});
+
+describe('on this host', () => {
+  it('check --json prints exactly one schema-valid document', () => {
+    const r = runCli(['check', '--maxmsg', '3600', '--msgsize', '16384', '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(schemaErrors(validateCheck, doc)).toBe('');
+    expect(doc.cost.bytes).toBe(3600 * 16384 + 3600 * 48 * 2);
+    expect([1, 3]).toContain(r.code);
+    expect(r.code === 1 ? doc.outcome.errno : null).toBe(r.code === 1 ? 'EINVAL' : null);
+  });
+
+  describe('--pid of another process', () => {
+    let child: ReturnType<typeof spawn>;
+    beforeAll(() => {
+      child = spawn('prlimit', ['--msgqueue=12345:', '--nofile=64:', 'sleep', '30'], { stdio: 'ignore' });
+      return new Promise((r) => setTimeout(r, 300));
+    });
+    afterAll(() => child.kill());
+    it("reads that process's rlimits and descriptors", () => {
+      const r = runCli(['limits', '--pid', String(child.pid), '--json']);
+      expect(r.code).toBe(0);
+      const t = JSON.parse(r.stdout).snapshot.target;
+      expect(t.self).toBe(false);
+      expect(t.rlimitMsgqueue.value.value.soft).toBe(12345);
+      expect(t.rlimitNofile.value.value.soft).toBe(64);
+      expect(t.command.value).toBe('sleep');
+    });
+    it("predicts EMFILE against that process's soft limit and offers prlimit --pid", () => {
+      const r = runCli(['check', '--pid', String(child.pid), '--json']);
+      const doc = JSON.parse(r.stdout);
+      const emfile = doc.blockers.find((b: { limit?: string }) => b.limit === 'RLIMIT_MSGQUEUE');
+      expect(emfile.actual).toBe(12345);
+      expect(emfile.fixes.immediate[0].command).toBe(`prlimit --pid ${child.pid} --msgqueue=82880:819200`);
+    });
+  });
+});
+
+describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
+  it('reads the namespace, not the host, and reports it as private', () => {
+    const r = inNamespace('echo 77 > /proc/sys/fs/mqueue/msg_max; node bin/mq-doctor.js limits --json');
+    const s = JSON.parse(r.stdout).snapshot;
+    expect(s.mqueue.msg_max).toEqual({ ok: true, value: 77 });
+    expect(s.target.ipcNamespace.value.initial).toBe(false);
+  });
+
+  it("--pid into another IPC namespace reads that namespace's sysctls through setns", async () => {
+    const holder = spawn('unshare', ['--ipc', 'sh', '-c', 'echo 1234 > /proc/sys/fs/mqueue/msg_max && exec sleep 20'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const r = runCli(['limits', '--pid', String(holder.pid), '--json']);
+      const s = JSON.parse(r.stdout).snapshot;
+      expect(s.target.ipcNamespace.value.initial).toBe(false);
+      expect(s.sysctlSource).toMatch(/setns/);
+      expect(s.mqueue.msg_max).toEqual(addonSkip ? expect.objectContaining({ ok: false }) : { ok: true, value: 1234 });
+      // mq-doctor itself is back in its own namespace afterwards: the host value is untouched.
+      expect(runCli(['limits', '--json']).stdout).toContain('"initial": true');
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it.skipIf(addonSkip !== null)('--live agrees with the prediction, and cleans up its scratch queues', () => {
+    const r = inNamespace(
+      `d=$(mktemp -d); mount -t mqueue none $d
+       echo 3600 > /proc/sys/fs/mqueue/msg_max; echo 16384 > /proc/sys/fs/mqueue/msgsize_max
+       prlimit --msgqueue=700000: node bin/mq-doctor.js check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       echo "exit=$?"; prlimit --msgqueue=100000: node bin/mq-doctor.js check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       echo "exit=$?"; echo "left=$(ls $d | wc -l)"`,
+    );
+    const [okDoc, failDoc] = r.stdout.split(/exit=\d+\n/).slice(0, 2).map((t) => JSON.parse(t));
+    expect(r.stdout).toMatch(/exit=0\n/);
+    expect(r.stdout).toMatch(/exit=1\n/);
+    expect(okDoc.live).toMatchObject({ ran: true, agrees: true, result: { errno: null, opened: 2, roundTrip: { ok: true }, attr: { maxmsg: 20, msgsize: 16384 } } });
+    expect(failDoc.outcome).toMatchObject({ errno: 'EMFILE', opened: 0 });
+    expect(failDoc.live).toMatchObject({ ran: true, agrees: true, result: { errno: 'EMFILE', opened: 0 } });
+    expect(schemaErrors(validateCheck, failDoc)).toBe('');
+    expect(r.stdout).toMatch(/left=0/);
+  });
+
+  it('works without the native addon: read-only diagnosis from /proc, --live says why not', () => {
+    const env = { ...process.env, MQ_DOCTOR_NO_ADDON: '1' };
+    const r = inNamespace(
+      `d=$(mktemp -d); mount -t mqueue none $d; node bin/mq-doctor.js check --maxmsg 11 --msgsize 128 --json; echo "exit=$?"; node bin/mq-doctor.js check --live; echo "exit=$?"`,
+      { env },
+    );
+    const doc = JSON.parse(r.stdout.split(/exit=\d\n/)[0]!);
+    expect(doc.outcome.errno).toBe('EINVAL');
+    expect(r.stdout).toMatch(/exit=1\n/);
+    expect(r.stdout).toMatch(/Live test: not run \(--live needs mq_open: native addon disabled by MQ_DOCTOR_NO_ADDON=1\)/);
+  });
+});

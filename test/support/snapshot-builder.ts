@@ -1,0 +1,77 @@
+// Builds snapshots for model tables: a plain host with kernel defaults, with
+// overrides for just the values a test is about.
+import type { QueueInfo, Snapshot } from '../../src/snapshot.js';
+
+export const ok = <T>(value: T) => ({ ok: true as const, value });
+export const na = (reason = 'not available in this test') => ({ ok: false as const, reason });
+
+export interface Overrides {
+  release?: string;
+  wordBits?: 32 | 64;
+  msg_max?: number;
+  msgsize_max?: number;
+  queues_max?: number;
+  msg_default?: number;
+  msgsize_default?: number;
+  uid?: number;
+  groups?: number[];
+  soft?: number | 'unlimited';
+  hard?: number | 'unlimited';
+  nofileSoft?: number;
+  openFds?: number;
+  self?: boolean;
+  sysResource?: boolean;
+  dacOverride?: boolean;
+  initialUserNs?: boolean;
+  privateIpc?: boolean;
+  libc?: 'glibc' | 'musl';
+  queues?: QueueInfo[] | null;
+}
+
+export function queue(name: string, uid: number, maxmsg: number, msgsize: number, mode = 0o600, curmsgs = 0): QueueInfo {
+  return { name, uid, gid: uid, mode, qsize: ok(0), attr: ok({ maxmsg, msgsize, curmsgs }) };
+}
+
+export function snapshot(o: Overrides = {}): Snapshot {
+  const uid = o.uid ?? 0;
+  const initialUserNs = o.initialUserNs ?? true;
+  const sysResourceBit = o.sysResource ?? false;
+  return {
+    schemaVersion: 1,
+    takenAt: '2026-11-21T00:00:00.000Z',
+    origin: 'test',
+    kernel: { release: ok(o.release ?? '6.18.44'), wordBits: ok(o.wordBits ?? 64), machine: ok(o.wordBits === 32 ? 'i686' : 'x86_64') },
+    mqueue: {
+      msg_max: ok(o.msg_max ?? 10),
+      msgsize_max: ok(o.msgsize_max ?? 8192),
+      queues_max: ok(o.queues_max ?? 256),
+      msg_default: ok(o.msg_default ?? 10),
+      msgsize_default: ok(o.msgsize_default ?? 8192),
+    },
+    sysv: { msgmax: ok(8192), msgmnb: ok(16384), msgmni: ok(32000) },
+    sysctlSource: '/proc/sys (this IPC namespace)',
+    target: {
+      pid: 4242,
+      self: o.self ?? true,
+      command: ok('app'),
+      credentials: ok({ realUid: uid, effectiveUid: uid, fsUid: uid, effectiveGid: uid, fsGid: uid, groups: o.groups ?? [] }),
+      rlimitMsgqueue: ok({ value: { soft: o.soft ?? 819200, hard: o.hard ?? 819200 }, source: '/proc/self/limits' }),
+      rlimitNofile: ok({ value: { soft: o.nofileSoft ?? 1024, hard: 4096 }, source: '/proc/self/limits' }),
+      openFds: ok(o.openFds ?? 5),
+      capabilities: ok({
+        sysResourceInOwnNs: sysResourceBit,
+        dacOverride: o.dacOverride ?? uid === 0,
+        dacReadSearch: o.dacOverride ?? uid === 0,
+        initialUserNs,
+        sysResource: sysResourceBit && initialUserNs,
+      }),
+      ipcNamespace: ok({ inode: o.privateIpc ? 4026532300 : 4026531839, initial: !o.privateIpc }),
+      userNamespace: ok({ inode: initialUserNs ? 4026531837 : 4026532400, initial: initialUserNs }),
+      libc: ok(o.libc ?? 'glibc'),
+      userName: ok(uid === 0 ? 'root' : `user${uid}`),
+      systemdUnit: na('not running in a systemd service'),
+    },
+    queues: o.queues === null ? na('no mqueue filesystem is mounted') : ok({ mountPath: '/dev/mqueue', queues: o.queues ?? [] }),
+    nativeAddon: ok('loaded'),
+  };
+}
