@@ -14,9 +14,7 @@
       # Failed syscalls come back as {ok:false} objects and bad arguments as a
       # pending TypeError, so the addon never needs C++ exceptions.
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
-      "cflags!": ["-fexceptions"],
-      "cflags_cc!": ["-fexceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "cflags_cc": ["-Wall", "-Wextra"],
       # glibc >= 2.34 has mq_* in libc itself; older glibc needs librt.
       "libraries": ["-lrt"]
     }
