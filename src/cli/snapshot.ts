@@ -4,10 +4,11 @@ import { log } from '../log.js';
 import { UsageError } from './exit-codes.js';
 
 export function takeSnapshot(pid: number | undefined): Snapshot {
-  const started = performance.now();
+  // hrtime, not performance.now(): the latter loads perf_hooks on the hot path.
+  const started = process.hrtime.bigint();
   try {
     const snap = probeSnapshot({ pid });
-    log.debug({ ms: Math.round(performance.now() - started), pid }, 'probed');
+    log.debug({ ms: Number(process.hrtime.bigint() - started) / 1e6, pid }, 'probed');
     return snap;
   } catch (err) {
     if (err instanceof NoSuchProcess) throw new UsageError(`--pid: ${err.message}`);

@@ -7,6 +7,7 @@ import { kernelEra } from './era.js';
 import { type FixContext, rlimitFixes, sysctlFixes } from './fixes.js';
 import { headroomFor } from './headroom.js';
 import { namespaceUsage, usageOf } from './usage.js';
+import { groupDigits as fmt } from './units.js';
 import type { Blocker, EffectiveAttr, Errno, MqAttr, MqOpenRequest, Outcome, Prediction } from './types.js';
 
 /** The result of one kernel check, for the whole batch of --count queues. */
@@ -23,7 +24,6 @@ const NAME_MAX = 255;
 const FRESH_PROCESS_FDS = 3;
 
 const fail = (blocker: Blocker, failsAt = 1): CheckResult => ({ kind: 'fail', failsAt, blocker });
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** The first queue index (1-based) at which used + i*each exceeds limit, or Infinity. */
 function firstOver(used: number, each: number, limit: RlimValue): number {

@@ -1,5 +1,4 @@
 // --live: the kernel's own answer, from scratch queues that are always unlinked.
-import { randomBytes } from 'node:crypto';
 import type { LiveRun, MqOpenRequest } from '../model/types.js';
 import { type Avail, have } from '../snapshot.js';
 import { loadNative } from './native.js';
@@ -8,7 +7,8 @@ export function liveMqOpen(req: MqOpenRequest): Avail<LiveRun> {
   const addon = loadNative();
   if (!addon.ok) return { ok: false, reason: `--live needs mq_open: ${addon.reason}` };
   const { mqOpen, mqGetattr, mqSend, mqReceive, mqClose, mqUnlink, constants: c } = addon.value;
-  const prefix = `/mq-doctor-live-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // O_EXCL below guarantees no existing queue is ever touched; the name only needs to be unlikely to clash.
+  const prefix = `/mq-doctor-live-${process.pid}-${Date.now().toString(36)}`;
   const opened: Array<{ name: string; fd: number }> = [];
   let errno: string | null = null;
   let attr: LiveRun['attr'] = null;

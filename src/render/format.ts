@@ -1,6 +1,7 @@
+import { groupDigits } from '../model/units.js';
 import type { RlimValue } from '../snapshot.js';
 
-export const num = (n: number): string => n.toLocaleString('en-US');
+export const num = groupDigits;
 export const rlim = (v: RlimValue): string => (v === 'unlimited' ? 'unlimited' : num(v));
 export const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
 

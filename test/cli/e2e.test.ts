@@ -90,7 +90,7 @@ describe('on this host', () => {
 
 describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
   it('reads the namespace, not the host, and reports it as private', () => {
-    const r = inNamespace('echo 77 > /proc/sys/fs/mqueue/msg_max; node bin/mq-doctor.js limits --json');
+    const r = inNamespace('echo 77 > /proc/sys/fs/mqueue/msg_max; node bin/mq-doctor.cjs limits --json');
     const s = JSON.parse(r.stdout).snapshot;
     expect(s.mqueue.msg_max).toEqual({ ok: true, value: 77 });
     expect(s.target.ipcNamespace.value.initial).toBe(false);
@@ -116,8 +116,8 @@ describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
     const r = inNamespace(
       `d=$(mktemp -d); mount -t mqueue none $d
        echo 3600 > /proc/sys/fs/mqueue/msg_max; echo 16384 > /proc/sys/fs/mqueue/msgsize_max
-       prlimit --msgqueue=700000: node bin/mq-doctor.js check --maxmsg 20 --msgsize 16384 --count 2 --live --json
-       echo "exit=$?"; prlimit --msgqueue=100000: node bin/mq-doctor.js check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       prlimit --msgqueue=700000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       echo "exit=$?"; prlimit --msgqueue=100000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
        echo "exit=$?"; echo "left=$(ls $d | wc -l)"`,
     );
     const [okDoc, failDoc] = r.stdout.split(/exit=\d+\n/).slice(0, 2).map((t) => JSON.parse(t));
@@ -133,7 +133,7 @@ describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
   it('works without the native addon: read-only diagnosis from /proc, --live says why not', () => {
     const env = { ...process.env, MQ_DOCTOR_NO_ADDON: '1' };
     const r = inNamespace(
-      `d=$(mktemp -d); mount -t mqueue none $d; node bin/mq-doctor.js check --maxmsg 11 --msgsize 128 --json; echo "exit=$?"; node bin/mq-doctor.js check --live; echo "exit=$?"`,
+      `d=$(mktemp -d); mount -t mqueue none $d; node bin/mq-doctor.cjs check --maxmsg 11 --msgsize 128 --json; echo "exit=$?"; node bin/mq-doctor.cjs check --live; echo "exit=$?"`,
       { env },
     );
     const doc = JSON.parse(r.stdout.split(/exit=\d\n/)[0]!);

@@ -56,7 +56,7 @@ describe('limits on recorded snapshots', () => {
 
   it('the schema rejects a magic number where an unavailable value belongs', () => {
     const s = fixture('container-defaults');
-    (s.mqueue as Record<string, unknown>).msg_max = -1;
+    (s.mqueue as unknown as Record<string, unknown>).msg_max = -1;
     expect(schemaErrors(validateLimits, limitsDocument(s))).not.toBe('');
   });
 });

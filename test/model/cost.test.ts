@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queueCost, structBytes } from '../../src/model/cost.js';
 import { kernelEra, parseRelease } from '../../src/model/era.js';
+import { groupDigits } from '../../src/model/units.js';
 import { ok } from '../support/snapshot-builder.js';
 
 const modern = kernelEra(ok('6.18.44'));
@@ -67,4 +68,15 @@ describe('kernelEra', () => {
     expect(era.basis).toMatch(/assumed.*uname failed/);
     expect(parseRelease('garbage')).toBeUndefined();
   });
+});
+
+describe('groupDigits', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [59328000, '59,328,000'],
+    [-82880, '-82,880'],
+    [1e21, '1e+21'],
+  ])('%d → %s', (n, s) => expect(groupDigits(n)).toBe(s));
 });
