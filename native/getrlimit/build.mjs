@@ -28,10 +28,11 @@ function isExecutable(path) {
 
 /** The command that runs node-gyp, npm's bundled copy first: it is the one matched to this npm. */
 function findNodeGyp() {
+  const inNpm = (npmDir) => join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const scripts = [
     process.env.npm_config_node_gyp, // set by npm for lifecycle scripts
-    process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    process.env.npm_execpath && inNpm(join(dirname(process.env.npm_execpath), '..')),
+    inNpm(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm')),
   ];
   for (const s of scripts) {
     if (s && s.endsWith('.js') && existsSync(s)) return [process.execPath, [s]];
@@ -90,7 +91,8 @@ let reason;
 if (result.error) {
   reason = result.error.code === 'ETIMEDOUT' ? 'node-gyp timed out' : `cannot run ${cmd}: ${result.error.message}`;
 } else {
-  reason = (!verbose && firstCause(`${result.stderr}\n${result.stdout}`)) || `node-gyp exited with ${result.status ?? result.signal}`;
+  const cause = verbose ? undefined : firstCause(`${result.stderr}\n${result.stdout}`);
+  reason = cause || `node-gyp exited with ${result.status ?? result.signal}`;
 }
 if (!verbose && (result.stdout || result.stderr)) {
   const log = join(here, 'build', 'build.log');
