@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import {
   type Avail,
   type QueueAttr,
@@ -83,6 +83,32 @@ function probeQueue(dir: string, name: string, addon: Avail<NativeAddon>): Queue
 }
 
 /**
+ * A mount shows the queues of the IPC namespace it was mounted in: after
+ * `unshare --ipc` without a fresh mount, /dev/mqueue still shows the host's.
+ * mq_open() by name (no O_CREAT: nothing is created or charged) always acts
+ * in our own namespace, so the same inode on both sides proves the mount is ours.
+ */
+export function mountIsOwnNamespace(dir: string, names: string[], addon: Avail<NativeAddon>): Avail<boolean> {
+  if (!addon.ok) return unavailable(`cannot verify the mount's IPC namespace: ${addon.reason}`);
+  const { mqOpen, mqClose, constants: c } = addon.value;
+  for (const name of names.slice(0, 8)) {
+    const r = mqOpen(`/${name}`, c.O_RDONLY | c.O_NONBLOCK, 0, null);
+    if (!r.ok && r.errno === 'ENOENT') return have(false);
+    if (!r.ok) continue; // e.g. EACCES: try a queue we may open
+    try {
+      const viaName = fstatSync(r.fd);
+      const viaMount = statSync(`${dir}/${name}`);
+      return have(viaName.dev === viaMount.dev && viaName.ino === viaMount.ino);
+    } catch (err) {
+      return unavailable(`cannot verify the mount's IPC namespace (${errorReason(err)})`);
+    } finally {
+      mqClose(r.fd);
+    }
+  }
+  return unavailable('cannot verify the mount\'s IPC namespace: none of its queues could be opened');
+}
+
+/**
  * Lists the queues of the target's IPC namespace through its mqueue mount.
  * For another process the mount is reached through /proc/PID/root, so a
  * container's queues are read from the host.
@@ -106,6 +132,15 @@ export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAd
     return unavailable(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);
   }
   const lib = names.length > 0 ? addon() : unavailable<NativeAddon>('no queues');
+  if (pid === undefined && names.length > 0) {
+    const own = mountIsOwnNamespace(dir, names, lib);
+    if (own.ok && !own.value) {
+      return unavailable(
+        `queue usage unknown: the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns), ` +
+          `so its queues are not this namespace's; mount a fresh one: mount -t mqueue none ${dir}`,
+      );
+    }
+  }
   const queues = names
     .sort()
     .map((n) => probeQueue(dir, n, lib))

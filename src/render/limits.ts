@@ -56,7 +56,7 @@ export function renderLimitsText(snap: Snapshot): string {
   if (usage.queuesInUse !== undefined && m.queues_max.ok) {
     out.push(`  queues in use    ${num(usage.queuesInUse)}/${num(m.queues_max.value)}  ${bar(usage.queuesInUse, m.queues_max.value)}`);
   } else {
-    out.push(`  queues in use    unknown: ${usage.unknownReason ?? 'queues_max unavailable'}`);
+    out.push(`  queues in use    ${usage.unknownReason ?? 'unknown: queues_max unavailable'}`);
   }
 
   const ml = t.rlimitMsgqueue;

@@ -112,6 +112,18 @@ describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
     }
   });
 
+  it.skipIf(addonSkip !== null)("refuses a mount inherited from another IPC namespace instead of counting its queues", () => {
+    const r = inNamespace(
+      `d=$(mktemp -d); mount -t mqueue none $d; test/helpers/bin/mq_oracle create /outer 1 128 >/dev/null || node -e "
+        const a=require('./native/getrlimit/build/Release/getrlimit.node'); a.mqOpen('/outer', a.constants.O_RDWR|a.constants.O_CREAT, 0o600, {maxmsg:1,msgsize:128})"
+       unshare --ipc node bin/mq-doctor.cjs limits --json; echo "---"; node bin/mq-doctor.cjs limits --json`,
+    );
+    const [inner, outer] = r.stdout.split('---\n').map((t) => JSON.parse(t).snapshot);
+    expect(inner.queues.ok).toBe(false);
+    expect(inner.queues.reason).toMatch(/belongs to another IPC namespace/);
+    expect(outer.queues.value.queues.map((q: { name: string }) => q.name)).toEqual(['outer']);
+  });
+
   it.skipIf(addonSkip !== null)('--live agrees with the prediction, and cleans up its scratch queues', () => {
     const r = inNamespace(
       `d=$(mktemp -d); mount -t mqueue none $d
