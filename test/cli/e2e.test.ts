@@ -52,6 +52,20 @@ describe('help, version, completion (yargs)', () => {
   });
 });
 
+describe('logs', () => {
+  it('go to stderr as pino JSON, leaving stdout one document', () => {
+    const r = runCli(['limits', '--json'], { env: { ...process.env, MQ_DOCTOR_LOG_LEVEL: 'debug' } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).command).toBe('limits');
+    const line = JSON.parse(r.stderr.trim().split('\n')[0]!);
+    expect(line).toMatchObject({ name: 'mq-doctor', msg: 'probed', level: 20 });
+    expect(typeof line.ms).toBe('number');
+  });
+  it('stay silent at the default level', () => {
+    expect(runCli(['limits']).stderr).toBe('');
+  });
+});
+
 describe('on this host', () => {
   it('check --json prints exactly one schema-valid document', () => {
     const r = runCli(['check', '--maxmsg', '3600', '--msgsize', '16384', '--json']);
