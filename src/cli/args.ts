@@ -112,3 +112,99 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
     throw new UsageError(`${msg} (see mq-doctor ${command} --help)`);
   }
 }
+
+export type OwnerFlag = { user: string } | { service: string } | undefined;
+
+function ownerOf(raw: RawValues): OwnerFlag {
+  const user = str(raw, 'user');
+  const service = str(raw, 'service');
+  if (user !== undefined && service !== undefined) throw new UsageError('give --user or --service, not both: RLIMIT settings go to one owner');
+  if (user !== undefined) {
+    if (!/^[a-z_][a-z0-9_-]{0,31}\$?$/.test(user)) throw new UsageError(`--user "${user}" is not a valid user name`);
+    return { user };
+  }
+  if (service !== undefined) {
+    if (!/^[A-Za-z0-9:_.\\@-]+\.service$/.test(service)) throw new UsageError(`--service "${service}" must be a unit name ending in .service, e.g. app.service`);
+    return { service };
+  }
+  return undefined;
+}
+
+export type ProfileSource = { kind: 'file'; path: string } | { kind: 'flags'; maxmsg: number; msgsize: number; count: number };
+
+export interface TuneArgs {
+  source: ProfileSource;
+  owner: OwnerFlag;
+  format: string;
+}
+
+export function tuneArgs(raw: RawValues): TuneArgs {
+  const path = str(raw, 'profile');
+  const maxmsg = str(raw, 'maxmsg');
+  const msgsize = str(raw, 'msgsize');
+  const format = str(raw, 'format') ?? 'all';
+  const formats = COMMANDS.tune.options.format!.choices!;
+  if (!formats.includes(format)) throw new UsageError(`--format must be one of ${formats.join(', ')}, got "${format}"`);
+  let source: ProfileSource;
+  if (path !== undefined) {
+    if (maxmsg !== undefined || msgsize !== undefined) throw new UsageError('give --profile or --maxmsg/--msgsize, not both');
+    source = { kind: 'file', path };
+  } else if (maxmsg !== undefined && msgsize !== undefined) {
+    const m = parseLong('maxmsg', maxmsg);
+    const s = parseLong('msgsize', msgsize);
+    if (m < 1 || s < 1) throw new UsageError('--maxmsg and --msgsize must be at least 1 to describe a workload');
+    source = { kind: 'flags', maxmsg: m, msgsize: s, count: parsePositive('count', str(raw, 'count') ?? '1', 1_000_000) };
+  } else {
+    throw new UsageError('say what to tune for: --profile FILE, or --maxmsg N --msgsize N [--count K]');
+  }
+  return { source, owner: ownerOf(raw), format };
+}
+
+export interface ApplyArgs {
+  path: string;
+  owner: OwnerFlag;
+  root: string;
+  dryRun: boolean;
+  allowLower: boolean;
+  live: boolean;
+}
+
+function profilePath(raw: RawValues, command: string): string {
+  const path = str(raw, 'profile');
+  if (path === undefined || path === '') throw new UsageError(`${command} needs --profile FILE`);
+  return path;
+}
+
+function rootOf(raw: RawValues): string {
+  const root = str(raw, 'root') ?? '/';
+  if (!root.startsWith('/')) throw new UsageError(`--root must be an absolute path, got "${root}"`);
+  return root;
+}
+
+export function applyArgs(raw: RawValues): ApplyArgs {
+  const root = rootOf(raw);
+  return {
+    path: profilePath(raw, 'apply'),
+    owner: ownerOf(raw),
+    root,
+    dryRun: raw['dry-run'] === true,
+    allowLower: raw['allow-lower'] === true,
+    // An alternate root is an image or a test tree: its /proc/sys is not ours to change.
+    live: raw['no-live'] !== true && root === '/',
+  };
+}
+
+export interface VerifyArgs {
+  path: string;
+  owner: OwnerFlag;
+  root: string;
+  json: boolean;
+}
+
+export function verifyArgs(raw: RawValues): VerifyArgs {
+  return { path: profilePath(raw, 'verify'), owner: ownerOf(raw), root: rootOf(raw), json: raw.json === true };
+}
+
+export function rollbackArgs(raw: RawValues): { root: string } {
+  return { root: rootOf(raw) };
+}

@@ -1,13 +1,23 @@
 // Entry point. `check` and `limits` take the fast path (util.parseArgs); help,
 // completion, --version and anything unusual go through yargs, loaded only then
 // because importing it costs more than `check` itself.
-import { checkArgs, fastParse, limitsArgs } from './args.js';
+import { log } from '../log.js';
+import { applyArgs, checkArgs, fastParse, limitsArgs, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
 import { runCheck } from './check.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
-import { log } from '../log.js';
+import type { CommandName } from './options.js';
 
-const FAST = new Set(['check', 'limits']);
+/** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
+export const RUNNERS: Record<CommandName, (raw: Record<string, string | boolean | undefined>) => number | Promise<number>> = {
+  check: (raw) => runCheck(checkArgs(raw)),
+  limits: (raw) => runLimits(limitsArgs(raw)),
+  // Commands beyond the hot path load their modules only when run.
+  tune: async (raw) => (await import('./tune.js')).runTune(tuneArgs(raw)),
+  apply: async (raw) => (await import('./apply.js')).runApply(applyArgs(raw)),
+  verify: async (raw) => (await import('./apply.js')).runVerify(verifyArgs(raw)),
+  rollback: async (raw) => (await import('./apply.js')).runRollback(rollbackArgs(raw)),
+};
 const NEEDS_YARGS = /^(-h|--help|--version|--get-yargs-completions|completion)$/;
 
 export function usageLine(message: string): string {
@@ -17,8 +27,9 @@ export function usageLine(message: string): string {
 export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command && FAST.has(command) && !argv.some((a) => NEEDS_YARGS.test(a))) {
-      return command === 'check' ? runCheck(checkArgs(fastParse('check', rest))) : runLimits(limitsArgs(fastParse('limits', rest)));
+    if (command && command in RUNNERS && !argv.some((a) => NEEDS_YARGS.test(a))) {
+      const name = command as CommandName;
+      return await RUNNERS[name](fastParse(name, rest));
     }
     const { runYargs } = await import('./yargs-cli.js');
     return await runYargs(argv);

@@ -1,6 +1,6 @@
 // One description of every flag: the fast parser (util.parseArgs) and yargs'
 // help/completion are both generated from it, so they cannot drift apart.
-export type OptionKind = 'long' | 'count' | 'pid' | 'octal' | 'name' | 'boolean' | 'access';
+export type OptionKind = 'long' | 'count' | 'pid' | 'octal' | 'name' | 'boolean' | 'access' | 'string' | 'choice';
 
 export interface OptionSpec {
   kind: OptionKind;
@@ -29,6 +29,44 @@ export const CHECK_OPTIONS = {
 
 export const LIMITS_OPTIONS = { ...COMMON_OPTIONS } as const satisfies Record<string, OptionSpec>;
 
+const PROFILE_OPTION = { kind: 'string', describe: 'Profile file (JSON, schema/profile.schema.json); see profiles/' } as const;
+const OWNER_OPTIONS = {
+  user: { kind: 'string', describe: 'The login user who opens the queues (limits.d); overrides the profile\'s owner' },
+  service: { kind: 'string', describe: 'The systemd service that opens the queues (drop-in); overrides the profile\'s owner' },
+} as const;
+
+export const TUNE_OPTIONS = {
+  profile: PROFILE_OPTION,
+  maxmsg: { kind: 'long', describe: 'Instead of a profile: queues of this maxmsg…' },
+  msgsize: { kind: 'long', describe: '…and this msgsize' },
+  count: { kind: 'count', describe: '…this many of them', default: '1' },
+  ...OWNER_OPTIONS,
+  format: {
+    kind: 'choice',
+    describe: 'What to render',
+    default: 'all',
+    choices: ['sysctl', 'limits', 'systemd', 'docker', 'compose', 'kubernetes', 'quadlet', 'all'],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export const APPLY_OPTIONS = {
+  profile: PROFILE_OPTION,
+  ...OWNER_OPTIONS,
+  root: { kind: 'string', describe: 'Write into this alternate root (image builds, tests); live sysctls are then not touched', default: '/' },
+  'dry-run': { kind: 'boolean', describe: 'Print a unified diff of every file and the live values that would change; write nothing' },
+  'allow-lower': { kind: 'boolean', describe: 'Allow lowering a value that is currently higher (default: raise only)' },
+  'no-live': { kind: 'boolean', describe: 'Write the files only; do not set the sysctls in /proc/sys now' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const VERIFY_OPTIONS = {
+  profile: PROFILE_OPTION,
+  ...OWNER_OPTIONS,
+  root: APPLY_OPTIONS.root,
+  json: COMMON_OPTIONS.json,
+} as const satisfies Record<string, OptionSpec>;
+
+export const ROLLBACK_OPTIONS = { root: APPLY_OPTIONS.root } as const satisfies Record<string, OptionSpec>;
+
 export const COMMANDS = {
   check: {
     describe: 'Predict mq_open for a queue size, explain every blocker and how to fix it',
@@ -48,6 +86,32 @@ export const COMMANDS = {
       ['$0 limits', 'Limits and usage for this environment'],
       ['$0 limits --pid 4242 --json', "A running process's view, as JSON"],
     ],
+  },
+  tune: {
+    describe: 'Render the settings that make a workload fit (sysctl.d, limits.d, systemd, docker, compose, kubernetes, quadlet); writes nothing',
+    options: TUNE_OPTIONS as Record<string, OptionSpec>,
+    examples: [
+      ['$0 tune --maxmsg 3600 --msgsize 16384 --service app.service --format systemd', 'A drop-in for the service that opens the queue'],
+      ['$0 tune --profile profiles/high-throughput.json --format docker', 'docker run flags for a profile'],
+    ],
+  },
+  apply: {
+    describe: 'Write the profile\'s settings safely (atomic, raise-only, backed up) and set the sysctls now',
+    options: APPLY_OPTIONS as Record<string, OptionSpec>,
+    examples: [
+      ['$0 apply --profile /etc/mq-doctor/profile.json --dry-run', 'Show the diff first'],
+      ['$0 apply --profile profile.json --root /mnt/image --no-live', 'Tune an image being built'],
+    ],
+  },
+  verify: {
+    describe: 'Compare the live system with a profile: one row per key, exit 1 on drift',
+    options: VERIFY_OPTIONS as Record<string, OptionSpec>,
+    examples: [['$0 verify --profile /etc/mq-doctor/profile.json', 'Did the tuning survive the reboot?']],
+  },
+  rollback: {
+    describe: 'Restore what the last apply replaced',
+    options: ROLLBACK_OPTIONS as Record<string, OptionSpec>,
+    examples: [['$0 rollback', 'Undo the last apply']],
   },
 } as const;
 

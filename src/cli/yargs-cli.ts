@@ -2,10 +2,9 @@
 // friendly handling of anything the fast path does not take.
 import yargs, { type Argv } from 'yargs';
 import pkg from '../../package.json' with { type: 'json' };
-import { checkArgs, limitsArgs, type RawValues } from './args.js';
-import { runCheck } from './check.js';
+import type { RawValues } from './args.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { runLimits } from './limits.js';
+import { RUNNERS } from './main.js';
 import { COMMANDS, COMMON_OPTIONS, type OptionSpec } from './options.js';
 
 function withOptions(y: Argv, options: Record<string, OptionSpec>, global = false): Argv {
@@ -23,12 +22,12 @@ function withOptions(y: Argv, options: Record<string, OptionSpec>, global = fals
   return y;
 }
 
-export function buildParser(argv: string[], onRun: (code: number) => void): Argv {
+export function buildParser(argv: string[], onRun: (code: number | Promise<number>) => void): Argv {
   const y = yargs(argv)
     .scriptName('mq-doctor')
     .usage('$0 <command> [options]\n\nDiagnose and tune Linux message-queue limits.')
     .strict()
-    .demandCommand(1, 'name a command: check or limits')
+    .demandCommand(1, `name a command: ${Object.keys(COMMANDS).join(', ')}`)
     .recommendCommands()
     .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')
     .version(pkg.version)
@@ -52,8 +51,7 @@ export function buildParser(argv: string[], onRun: (code: number) => void): Argv
         return sub;
       },
       (parsed) => {
-        const raw = parsed as unknown as RawValues;
-        onRun(name === 'check' ? runCheck(checkArgs(raw)) : runLimits(limitsArgs(raw)));
+        onRun(RUNNERS[name as keyof typeof RUNNERS](parsed as unknown as RawValues));
       },
     );
   }
@@ -61,8 +59,8 @@ export function buildParser(argv: string[], onRun: (code: number) => void): Argv
 }
 
 export async function runYargs(argv: string[]): Promise<number> {
-  let code: number = EXIT.ok;
+  let code: number | Promise<number> = EXIT.ok;
   const parser = buildParser(argv, (c) => (code = c));
   await parser.parseAsync();
-  return code;
+  return await code;
 }

@@ -1,0 +1,172 @@
+import { createTwoFilesPatch } from 'diff';
+import { groupDigits as fmt } from '../model/units.js';
+import { logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
+import type { Snapshot } from '../snapshot.js';
+import { DEFAULTS, type DerivedSetting, isSysctlKey, type SysctlKey } from '../tune/derive.js';
+import { type Plan, type Decision, planApply, valuesInOwnFiles } from '../tune/plan.js';
+import { ownerOf } from '../tune/profile.js';
+import { FILES, type Owner } from '../tune/render/common.js';
+import { applyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
+import type { ApplyArgs, VerifyArgs } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { deriveOrFail, loadProfile } from './profile-input.js';
+import { takeSnapshot } from './snapshot.js';
+import { PRODUCER } from './tune.js';
+
+/** The live value of every tunable key in the snapshot's IPC namespace. */
+export function liveSysctls(snap: Snapshot): Partial<Record<SysctlKey, number>> {
+  const out: Partial<Record<SysctlKey, number>> = {};
+  for (const [k, v] of Object.entries(snap.mqueue)) if (v.ok) out[`fs.mqueue.${k}` as SysctlKey] = v.value;
+  for (const [k, v] of Object.entries(snap.sysv)) if (v.ok) out[`kernel.${k}` as SysctlKey] = v.value;
+  return out;
+}
+
+const ownPaths = (owner: Owner) => [FILES.sysctl, ...(owner.kind === 'user' ? [FILES.limits] : []), ...(owner.kind === 'service' ? [FILES.dropIn(owner.service)] : [])];
+
+/** Files read after ours at boot win; say which would undo the profile. */
+export function precedenceWarnings(root: string, keys: SysctlKey[]): string[] {
+  const ours = FILES.sysctl.split('/').pop()!;
+  return sysctlFilesInOrder(root).flatMap((f) => {
+    const later = f.path === '/etc/sysctl.conf' || f.path.split('/').pop()! > ours;
+    if (!later || f.path === FILES.sysctl) return [];
+    return keys.filter((k) => f.values.has(k)).map((k) => `${f.path} sets ${k} = ${f.values.get(k)} and is read after ${FILES.sysctl}: its value wins at boot. Remove the line or let mq-doctor's file sort later.`);
+  });
+}
+
+function removeIpcWarning(root: string, owner: Owner): string[] {
+  if (owner.kind !== 'user') return [];
+  const uid = uidOf(root, owner.user);
+  const removeIpc = logindRemoveIpc(root);
+  if (uid === null || uid <= sysUidMax(root) || !removeIpc.value) return [];
+  return [`${owner.user} (uid ${uid}) is a regular user and systemd-logind's RemoveIPC is on (${removeIpc.source}): its POSIX queues are deleted when its last session ends. Set RemoveIPC=no in /etc/systemd/logind.conf, or run the application as a system user or service.`];
+}
+
+function decisionLine(d: Decision): string {
+  const key = d.key.padEnd(26);
+  switch (d.kind) {
+    case 'raise':
+      return `  ${key} ${d.from === null ? `default ${fmt(DEFAULTS[d.key])}` : fmt(d.from)} → ${fmt(d.to)}   (${d.why})`;
+    case 'unchanged':
+      return `  ${key} ${fmt(d.to)}, unchanged`;
+    case 'kept-higher':
+      return `  ${key} kept at ${fmt(d.current)}: higher than the ${fmt(d.needed)} needed (raise-only; --allow-lower lowers it)`;
+    case 'lower':
+      return `  ${key} ${fmt(d.from)} → ${fmt(d.to)}   LOWERED (--allow-lower)`;
+    default: {
+      const never: never = d;
+      return String(never);
+    }
+  }
+}
+
+function reportLines(r: ApplyReport): string[] {
+  const out = ['Files:'];
+  for (const f of r.files) out.push(`  ${f.action.padEnd(9)} ${f.path}${'error' in f ? `: ${f.error}` : 'reason' in f ? ` (${f.reason})` : ''}`);
+  if (r.sysctls.length) out.push('Live (/proc/sys):');
+  for (const s of r.sysctls) {
+    const detail = s.action === 'set' || s.action === 'unchanged' ? ` ${fmt(s.old)} → ${fmt(s.new)}` : 'error' in s ? `: ${s.error}` : ` (${s.reason})`;
+    out.push(`  ${s.action.padEnd(9)} ${s.key}${detail}`);
+  }
+  if (r.transaction) out.push(`Backup: transaction ${r.transaction} (mq-doctor rollback restores it)`);
+  else out.push('Nothing changed.');
+  if (!r.ok) out.push('NOT everything was applied: the rows above say what was and was not done; every file is either its old or its new version.');
+  return out;
+}
+
+function prepare(path: string, ownerFlag: ApplyArgs['owner'], root: string, allowLower: boolean, live: boolean) {
+  const profile = loadProfile({ kind: 'file', path }, ownerFlag);
+  const snap = takeSnapshot(undefined);
+  const d = deriveOrFail(profile, snap, `profile ${path}`);
+  const owner = ownerOf(profile);
+  const files = Object.fromEntries(ownPaths(owner).map((p) => [p, readCurrent(root, p)]));
+  const liveValues = root === '/' ? liveSysctls(snap) : {};
+  const plan = planApply(profile, d.settings, owner, { live: liveValues, files }, { allowLower, live, producer: PRODUCER });
+  const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
+  const warnings = [...plan.warnings, ...precedenceWarnings(root, sysctlKeys), ...removeIpcWarning(root, owner)];
+  return { profile, d, owner, files, liveValues, plan, warnings };
+}
+
+function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Partial<Record<SysctlKey, number>>): string[] {
+  const out: string[] = [];
+  for (const f of plan.files) {
+    const old = files[f.path] ?? null;
+    if (old === f.content) out.push(`unchanged ${f.path}`);
+    else out.push(createTwoFilesPatch(old === null ? '/dev/null' : f.path, f.path, old ?? '', f.content, undefined, undefined, { context: 3 }).trimEnd());
+  }
+  for (const s of plan.sysctls) out.push(`live: ${s.key} ${live[s.key] === undefined ? 'unknown' : fmt(live[s.key]!)} → ${fmt(s.value)}`);
+  return out;
+}
+
+export async function runApply(args: ApplyArgs): Promise<number> {
+  const { profile, plan, files, liveValues, warnings } = prepare(args.path, args.owner, args.root, args.allowLower, args.live);
+  const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
+  let code: number = EXIT.ok;
+  if (args.dryRun) {
+    out.push('', ...dryRunLines(plan, files, liveValues));
+  } else {
+    const report = await applyPlan({ root: args.root, files: plan.files, sysctls: plan.sysctls });
+    out.push(...reportLines(report));
+    if (!report.ok) code = EXIT.predictedFailure;
+  }
+  if (warnings.length) out.push('Warnings:', ...warnings.map((w) => `  - ${w}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+  return code;
+}
+
+interface VerifyRow {
+  key: string;
+  expected: number;
+  live: number | null;
+  configured: number | null;
+  source: string;
+  status: 'ok' | 'higher' | 'drift';
+}
+
+function sourceOf(root: string, key: SysctlKey): { path: string; value: number } | null {
+  const setting = sysctlFilesInOrder(root).filter((f) => f.values.has(key)).pop();
+  return setting ? { path: setting.path, value: Number(setting.values.get(key)) } : null;
+}
+
+export function verifyRows(settings: DerivedSetting[], root: string, live: Partial<Record<SysctlKey, number>>, owner: Owner, files: Record<string, string | null>): VerifyRow[] {
+  const own = valuesInOwnFiles(files);
+  return settings.map((s) => {
+    if (isSysctlKey(s.key)) {
+      const src = sourceOf(root, s.key);
+      const value = live[s.key] ?? src?.value ?? null;
+      const status = value === null || value < s.value ? 'drift' : value > s.value ? 'higher' : 'ok';
+      return { key: s.key, expected: s.value, live: live[s.key] ?? null, configured: src?.value ?? null, source: src?.path ?? 'no sysctl.d file sets it', status };
+    }
+    const path = owner.kind === 'user' ? FILES.limits : owner.kind === 'service' ? FILES.dropIn(owner.service) : null;
+    const value = own[s.key] ?? null;
+    const status = value === null || value < s.value ? 'drift' : value > s.value ? 'higher' : 'ok';
+    return { key: s.key, expected: s.value, live: null, configured: value, source: path ? (files[path] ? path : `${path} (missing)`) : 'no owner in the profile', status };
+  });
+}
+
+export async function runVerify(args: VerifyArgs): Promise<number> {
+  const { profile, d, owner, files, liveValues } = prepare(args.path, args.owner, args.root, false, false);
+  const rows = verifyRows(d.settings, args.root, liveValues, owner, files);
+  const drift = rows.some((r) => r.status === 'drift');
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
+  } else {
+    const show = (v: number | null) => (v === null ? '-' : fmt(v));
+    const table = [['KEY', 'EXPECTED', 'LIVE', 'CONFIGURED', 'STATUS', 'SOURCE'], ...rows.map((r) => [r.key, show(r.expected), show(r.live), show(r.configured), r.status.toUpperCase(), r.source])];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    lines.push('', drift ? `DRIFT: the live system does not meet profile "${profile.name}" (mq-doctor apply --profile ${args.path} restores it)` : `OK: the live system meets profile "${profile.name}"`);
+    if (rows.some((r) => r.key.startsWith('RLIMIT'))) lines.push('RLIMIT rows check the configured file: running processes keep the limits they started with.');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return drift ? EXIT.predictedFailure : EXIT.ok;
+}
+
+export async function runRollback(args: { root: string }): Promise<number> {
+  const r = await rollbackLast(args.root);
+  const lines = [r.message];
+  for (const p of r.restored) lines.push(`  restored  ${p}`);
+  for (const p of r.removed) lines.push(`  removed   ${p}`);
+  for (const s of r.sysctls) lines.push(`  ${s.ok ? 'set' : 'FAILED'}       ${s.key} = ${fmt(s.value)}${s.error ? `: ${s.error}` : ''}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return r.ok ? EXIT.ok : EXIT.predictedFailure;
+}

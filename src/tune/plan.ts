@@ -1,0 +1,95 @@
+// Pure: derived settings + what is there now → the files and live writes of an
+// apply, raise-only unless asked. The writer carries the plan out.
+import { type DerivedSetting, isSysctlKey, type SettingKey, type SysctlKey } from './derive.js';
+import type { Profile } from './profile.js';
+import { FILES, type Owner, type RenderInput } from './render/common.js';
+import { renderLimits } from './render/limits.js';
+import { renderSysctl } from './render/sysctl.js';
+import { renderSystemd } from './render/systemd.js';
+import { groupDigits as fmt } from '../model/units.js';
+
+export interface CurrentState {
+  /** Live /proc/sys values of this IPC namespace; empty for an alternate root. */
+  live: Partial<Record<SysctlKey, number>>;
+  /** Existing content of each file the apply may write, by path; null when absent. */
+  files: Record<string, string | null>;
+}
+
+export type Decision =
+  | { key: SettingKey; kind: 'raise' | 'unchanged'; from: number | null; to: number; why: string }
+  | { key: SettingKey; kind: 'kept-higher'; current: number; needed: number; why: string }
+  | { key: SettingKey; kind: 'lower'; from: number; to: number; why: string };
+
+export interface Plan {
+  files: Array<{ path: string; content: string }>;
+  sysctls: Array<{ key: SysctlKey; value: number }>;
+  decisions: Decision[];
+  warnings: string[];
+}
+
+/** Values mq-doctor wrote before, read back from its own files. */
+export function valuesInOwnFiles(files: CurrentState['files']): Partial<Record<SettingKey, number>> {
+  const out: Partial<Record<SettingKey, number>> = {};
+  for (const [path, text] of Object.entries(files)) {
+    if (!text) continue;
+    for (const line of text.split('\n')) {
+      const sysctl = /^\s*([a-z_.]+)\s*=\s*(\d+)\s*$/.exec(line);
+      if (path === FILES.sysctl && sysctl && isSysctlKey(sysctl[1] as SettingKey)) out[sysctl[1] as SysctlKey] = Number(sysctl[2]);
+      const limits = /^\S+\s+hard\s+(msgqueue|nofile)\s+(\d+)/.exec(line);
+      if (limits) out[limits[1] === 'msgqueue' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(limits[2]);
+      const unit = /^Limit(MSGQUEUE|NOFILE)=(?:\d+:)?(\d+)\s*$/.exec(line);
+      if (unit) out[unit[1] === 'MSGQUEUE' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(unit[2]);
+    }
+  }
+  return out;
+}
+
+export function planApply(
+  profile: Profile,
+  settings: DerivedSetting[],
+  owner: Owner,
+  current: CurrentState,
+  opts: { allowLower: boolean; live: boolean; producer: string },
+): Plan {
+  const own = valuesInOwnFiles(current.files);
+  const decisions: Decision[] = [];
+  const warnings: string[] = [];
+  const written: DerivedSetting[] = settings.map((s) => {
+    const now = (isSysctlKey(s.key) ? current.live[s.key] : undefined) ?? own[s.key] ?? null;
+    if (now !== null && now > s.value && !opts.allowLower) {
+      decisions.push({ key: s.key, kind: 'kept-higher', current: now, needed: s.value, why: s.why });
+      // Written as it is now: dropping it from our file could lower it at the next boot.
+      return { ...s, value: now, why: `kept at ${fmt(now)}, higher than the ${fmt(s.value)} needed (${s.why}); --allow-lower lowers it` };
+    }
+    if (now !== null && now > s.value) decisions.push({ key: s.key, kind: 'lower', from: now, to: s.value, why: s.why });
+    else decisions.push({ key: s.key, kind: now === s.value ? 'unchanged' : 'raise', from: now, to: s.value, why: s.why });
+    return s;
+  });
+
+  const input: RenderInput = { profile, settings: written, owner, producer: opts.producer };
+  const files: Plan['files'] = [];
+  const sysctlFile = renderSysctl(input);
+  if (sysctlFile) files.push({ path: FILES.sysctl, content: sysctlFile });
+  const hasRlimits = written.some((s) => !isSysctlKey(s.key));
+  if (hasRlimits) {
+    switch (owner.kind) {
+      case 'user':
+        files.push({ path: FILES.limits, content: renderLimits(input)! });
+        break;
+      case 'service':
+        files.push({ path: FILES.dropIn(owner.service), content: renderSystemd(input)! });
+        break;
+      case 'none':
+        warnings.push('The profile names no owner, so its RLIMIT settings were not written: add "owner": {"user": …} or {"service": …}, or pass --user/--service.');
+        break;
+      default: {
+        const never: never = owner;
+        throw new Error(`unknown owner ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  const sysctls = opts.live
+    ? written.flatMap((s) => (isSysctlKey(s.key) && current.live[s.key] !== s.value ? [{ key: s.key, value: s.value }] : []))
+    : [];
+  return { files, sysctls, decisions, warnings };
+}
