@@ -26,9 +26,21 @@ function precompileValidators() {
 
 precompileValidators();
 
+// main.ts imports the cold commands dynamically; in the hot bundle they become a
+// require() of dist/commands.cjs, so check never parses tune/apply/yargs code.
+const coldCommands = {
+  name: 'cold-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(tune|apply|yargs-cli)\.js$/ }, (args) =>
+      args.importer.endsWith('src/cli/main.ts') ? { path: './commands.cjs', external: true } : undefined,
+    );
+  },
+};
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { 'mq-doctor': 'src/cli/entry.ts' },
+  entryPoints: { 'mq-doctor': 'src/cli/entry.ts', commands: 'src/cli/commands.ts' },
+  plugins: [coldCommands],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,

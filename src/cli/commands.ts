@@ -1,0 +1,5 @@
+// Entry of dist/commands.cjs: everything off the check/limits hot path, loaded
+// by main.ts only when one of these commands (or help/completion) runs.
+export { runApply, runRollback, runVerify } from './apply.js';
+export { runTune } from './tune.js';
+export { runYargs } from './yargs-cli.js';
