@@ -2,7 +2,7 @@
 // Every rejection is a UsageError with one line a person can act on.
 import { parseArgs } from 'node:util';
 import type { Access, MqAttr, MqOpenRequest } from '../model/types.js';
-import { UsageError } from './exit-codes.js';
+import { isUsageError, UsageError } from './exit-codes.js';
 import { COMMANDS, type CommandName, type OptionSpec } from './options.js';
 
 export type RawValues = Record<string, string | boolean | undefined>;
@@ -106,7 +106,7 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see mq-doctor ${command} --help)`);
     return values as RawValues;
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (isUsageError(err)) throw err;
     // parseArgs' messages name the flag; keep their first sentence.
     const msg = (err as Error).message.split('. ')[0]!.replace(/^Unknown option/, 'unknown option');
     throw new UsageError(`${msg} (see mq-doctor ${command} --help)`);

@@ -12,4 +12,15 @@ export const EXIT = {
   internal: 70,
 } as const;
 
-export class UsageError extends Error {}
+// dist/mq-doctor.cjs and dist/commands.cjs each carry a copy of this class, so
+// instanceof cannot tell a usage error thrown in one from the other's; a
+// registered symbol can.
+const USAGE = Symbol.for('mq-doctor.usage-error');
+
+export class UsageError extends Error {
+  readonly [USAGE] = true;
+}
+
+export function isUsageError(err: unknown): err is UsageError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[USAGE] === true;
+}

@@ -4,7 +4,7 @@
 import { log } from '../log.js';
 import { applyArgs, checkArgs, fastParse, limitsArgs, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
 import { runCheck } from './check.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT, isUsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
 import type { CommandName } from './options.js';
 
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     const { runYargs } = await import('./yargs-cli.js');
     return await runYargs(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       process.stderr.write(usageLine(err.message));
       return EXIT.usage;
     }

@@ -3,7 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import pkg from '../../package.json' with { type: 'json' };
 import type { RawValues } from './args.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { RUNNERS } from './main.js';
 import { COMMANDS, COMMON_OPTIONS, type OptionSpec } from './options.js';
 
@@ -37,7 +37,7 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err instanceof UsageError || !err ? new UsageError(msg ?? String(err)) : err;
+      throw isUsageError(err) || !err ? new UsageError(msg ?? String(err)) : err;
     });
   // Shared flags are global so they may stand before the command (`--json limits`).
   withOptions(y, COMMON_OPTIONS, true);
