@@ -1,6 +1,11 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; export MQ_DOCTOR_LAUNCH_NOFILE="$(ulimit -Sn)"; exec node "$0" "$@"
 'use strict';
-// npm links this file as `mq-doctor`; dist/ is built by `npm install` (the prepare script).
+// Run as a program, /bin/sh reads the line above: Node raises its own soft
+// RLIMIT_NOFILE to the hard limit at start-up, so the launcher records the soft
+// limit an application started from here inherits. Run by `node` directly, that
+// line is a string and a comment. npm links this file as `mq-doctor`; dist/ is
+// built by `npm install` (the prepare script).
 try {
   require('../dist/mq-doctor.cjs');
 } catch (err) {

@@ -359,7 +359,10 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
   const chargedBytes = mine && usage.queuesInUse !== undefined && mine.unknownQueues === 0 ? mine.bytes : null;
   const limit = target.rlimitMsgqueue.ok ? target.rlimitMsgqueue.value.value.soft : null;
   if (uid !== null && usage.queuesInUse !== undefined) {
-    assumptions.push(`Charges of uid ${uid} in other IPC namespaces (other containers) are not visible here; the kernel counts them against the same limit.`);
+    assumptions.push(
+      `Charges of uid ${uid} in other IPC namespaces (other containers) are not visible here; the kernel counts them against the same limit.`,
+      'Each queue is counted for its file owner; a queue created by a set-uid program is charged to the creator\'s real uid, which the mqueue filesystem does not show.',
+    );
   }
   if (privateIpc && target.self) {
     warnings.push('This runs in a private IPC namespace (a container?): its fs.mqueue values started from the kernel defaults, whatever the host\'s sysctl.d says.');

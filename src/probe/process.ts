@@ -139,7 +139,7 @@ export function probeProcess(pid: number | undefined): TargetProcess {
     command: comm.ok ? have(comm.value.trim()) : comm,
     credentials,
     rlimitMsgqueue: limitFrom(limits, limitsPath, 'Max msgqueue size'),
-    rlimitNofile: limitFrom(limits, limitsPath, 'Max open files'),
+    rlimitNofile: self ? inheritedNofile(limits, limitsPath) : limitFrom(limits, limitsPath, 'Max open files'),
     openFds: countFds(key),
     capabilities,
     ipcNamespace: namespaceOf(key, 'ipc', PROC_IPC_INIT_INO),
@@ -176,6 +176,50 @@ function systemdUnitOf(key: string): Avail<string> {
   if (!cg.ok) return cg;
   const unit = unitFromCgroup(cg.value);
   return unit ? have(unit) : unavailable('not running in a systemd service');
+}
+
+/** The parent pid from /proc/PID/stat (the field after the parenthesised command, which may hold spaces). */
+export function ppidFromStat(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
+/**
+ * Node raises its own soft RLIMIT_NOFILE to the hard limit at start-up, so
+ * /proc/self/limits does not show what an application started from the same
+ * place inherits. bin/mq-doctor.cjs records it before Node starts; when run
+ * as `node bin/mq-doctor.cjs`, the nearest ancestor that is not this Node
+ * (npx and npm are) still holds it: usually the shell that launched mq-doctor.
+ */
+function inheritedNofile(ownLimits: Avail<string>, ownPath: string): Avail<Sourced<Rlimit>> {
+  const own = limitFrom(ownLimits, ownPath, 'Max open files');
+  const launch = parseRlimValue(process.env.MQ_DOCTOR_LAUNCH_NOFILE ?? '');
+  // Only a value that could have been ours: a stale variable from elsewhere is ignored.
+  if (own.ok && launch !== undefined && (own.value.value.hard === 'unlimited' || (launch !== 'unlimited' && launch <= own.value.value.hard))) {
+    return have({ value: { soft: launch, hard: own.value.value.hard }, source: 'the launching environment (ulimit -Sn before Node raised its own)' });
+  }
+  let pid = ppidOf('self');
+  for (let depth = 0; pid !== undefined && pid > 0 && depth < 8; depth++) {
+    const exe = readLink(`/proc/${pid}/exe`);
+    if (!exe.ok) break;
+    if (exe.value !== process.execPath) {
+      const path = `/proc/${pid}/limits`;
+      const comm = readText(`/proc/${pid}/comm`);
+      const found = limitFrom(readText(path), path, 'Max open files');
+      if (!found.ok) break;
+      const who = comm.ok ? comm.value.trim() : `process ${pid}`;
+      return have({ ...found.value, source: `${path} (${who}, which launched mq-doctor: Node raises its own soft limit)` });
+    }
+    pid = ppidOf(String(pid));
+  }
+  if (!own.ok) return own;
+  return have({ ...own.value, source: `${ownPath} (Node raised its soft limit to the hard limit at start-up and the launching process could not be read, so this soft value may be higher than the application's)` });
+}
+
+function ppidOf(key: string): number | undefined {
+  const stat = readText(`/proc/${key}/stat`);
+  return stat.ok ? ppidFromStat(stat.value) : undefined;
 }
 
 /** Whether --pid names a process we can see; a missing one is a usage error, not an unavailable value. */

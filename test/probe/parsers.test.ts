@@ -6,6 +6,7 @@ import {
   parseCredentials,
   parseLimitsRow,
   parseNamespaceLink,
+  ppidFromStat,
   PROC_IPC_INIT_INO,
   unitFromCgroup,
   userNameFromPasswd,
@@ -88,5 +89,12 @@ describe('/proc parsers', () => {
     expect(wordBitsFor('i686')).toBe(32);
     expect(wordBitsFor('armv7l')).toBe(32);
     expect(wordBitsFor('quantum9')).toBeUndefined();
+  });
+});
+
+describe('ppidFromStat', () => {
+  it('reads the parent pid even when the command has spaces and parentheses', () => {
+    expect(ppidFromStat('4242 (my (odd) app) S 17 4242 4242 0 -1')).toBe(17);
+    expect(ppidFromStat('1 (init) S 0 1 1 0 -1')).toBe(0);
   });
 });
