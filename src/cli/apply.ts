@@ -1,3 +1,4 @@
+import { writeOut } from './output.js';
 import { createTwoFilesPatch } from 'diff';
 import { groupDigits as fmt } from '../model/units.js';
 import { logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
@@ -109,7 +110,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     if (!report.ok) code = EXIT.predictedFailure;
   }
   if (warnings.length) out.push('Warnings:', ...warnings.map((w) => `  - ${w}`));
-  process.stdout.write(`${out.join('\n')}\n`);
+  writeOut(`${out.join('\n')}\n`);
   return code;
 }
 
@@ -148,7 +149,7 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   const rows = verifyRows(d.settings, args.root, liveValues, owner, files);
   const drift = rows.some((r) => r.status === 'drift');
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
+    writeOut(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
   } else {
     const show = (v: number | null) => (v === null ? '-' : fmt(v));
     const table = [['KEY', 'EXPECTED', 'LIVE', 'CONFIGURED', 'STATUS', 'SOURCE'], ...rows.map((r) => [r.key, show(r.expected), show(r.live), show(r.configured), r.status.toUpperCase(), r.source])];
@@ -156,7 +157,7 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
     const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
     lines.push('', drift ? `DRIFT: the live system does not meet profile "${profile.name}" (mq-doctor apply --profile ${args.path} restores it)` : `OK: the live system meets profile "${profile.name}"`);
     if (rows.some((r) => r.key.startsWith('RLIMIT'))) lines.push('RLIMIT rows check the configured file: running processes keep the limits they started with.');
-    process.stdout.write(`${lines.join('\n')}\n`);
+    writeOut(`${lines.join('\n')}\n`);
   }
   return drift ? EXIT.predictedFailure : EXIT.ok;
 }
@@ -167,6 +168,6 @@ export async function runRollback(args: { root: string }): Promise<number> {
   for (const p of r.restored) lines.push(`  restored  ${p}`);
   for (const p of r.removed) lines.push(`  removed   ${p}`);
   for (const s of r.sysctls) lines.push(`  ${s.ok ? 'set' : 'FAILED'}       ${s.key} = ${fmt(s.value)}${s.error ? `: ${s.error}` : ''}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  writeOut(`${lines.join('\n')}\n`);
   return r.ok ? EXIT.ok : EXIT.predictedFailure;
 }

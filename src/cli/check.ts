@@ -1,3 +1,4 @@
+import { writeOut } from './output.js';
 import { liveAgrees } from '../model/live.js';
 import { predictMqOpen } from '../model/predict-mq-open.js';
 import type { LiveReport, Prediction } from '../model/types.js';
@@ -44,6 +45,6 @@ export function runCheck(args: CheckArgs): number {
     if (live.ran && !live.agrees) log.warn({ prediction: prediction.outcome, live: live.result }, 'live mq_open disagrees with the prediction');
   }
   const { stdout, code } = runCheckOn(snap, args, live);
-  process.stdout.write(stdout);
+  writeOut(stdout);
   return code;
 }

@@ -1,3 +1,4 @@
+import { writeOut } from './output.js';
 import { limitsDocument, renderLimitsText } from '../render/limits.js';
 import type { LimitsArgs } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -5,6 +6,6 @@ import { takeSnapshot } from './snapshot.js';
 
 export function runLimits(args: LimitsArgs): number {
   const snap = takeSnapshot(args.pid);
-  process.stdout.write(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap));
+  writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap));
   return EXIT.ok;
 }

@@ -1,6 +1,7 @@
 // Entry point. `check` and `limits` take the fast path (util.parseArgs); help,
 // completion, --version and anything unusual go through yargs, loaded only then
 // because importing it costs more than `check` itself.
+import { writeErr } from './output.js';
 import { log } from '../log.js';
 import { applyArgs, checkArgs, fastParse, limitsArgs, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
 import { runCheck } from './check.js';
@@ -35,12 +36,12 @@ export async function main(argv: string[]): Promise<number> {
     return await runYargs(argv);
   } catch (err) {
     if (isUsageError(err)) {
-      process.stderr.write(usageLine(err.message));
+      writeErr(usageLine(err.message));
       return EXIT.usage;
     }
     log.error({ err }, 'internal error');
-    process.stderr.write(usageLine(`internal error: ${(err as Error).message ?? String(err)} (set MQ_DOCTOR_DEBUG=1 for the stack)`));
-    if (process.env.MQ_DOCTOR_DEBUG === '1') process.stderr.write(`${(err as Error).stack}\n`);
+    writeErr(usageLine(`internal error: ${(err as Error).message ?? String(err)} (set MQ_DOCTOR_DEBUG=1 for the stack)`));
+    if (process.env.MQ_DOCTOR_DEBUG === '1') writeErr(`${(err as Error).stack}\n`);
     return EXIT.internal;
   }
 }

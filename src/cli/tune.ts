@@ -1,3 +1,4 @@
+import { writeOut } from './output.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { totalMemory } from '../probe/memory.js';
 import { memoryWarning } from '../tune/derive.js';
@@ -23,6 +24,6 @@ export async function runTune(args: TuneArgs): Promise<number> {
   const warning = ram.ok ? memoryWarning(d.settings, ram.value) : null;
   if (warning) notes.unshift(`WARNING: ${warning}`);
   if (notes.length) out += `\n${notes.map((n) => `# ${n}`).join('\n')}\n`;
-  process.stdout.write(out);
+  writeOut(out);
   return EXIT.ok;
 }
