@@ -6,6 +6,7 @@
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
+import { cjsOptions } from './esbuild-options.mjs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 // Profile validation runs on every apply and at boot: compile the schema here,
@@ -43,14 +44,6 @@ await build({
   plugins: [coldCommands],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // Sources are ESM and locate files relative to import.meta.url.
-  define: { 'import.meta.url': '__mqDoctorModuleUrl' },
-  banner: { js: 'const __mqDoctorModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  ...cjsOptions,
   sourcemap: 'linked',
-  logLevel: 'warning',
 });

@@ -211,7 +211,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
       return enospcFail(usage.queuesInUse, m.queues_max.value);
     })();
     function enospcFail(inUse: number, max: number): CheckResult {
-      const failsAt = Math.max(1, max - inUse + 1);
+      const failsAt = firstOver(inUse, 1, max);
       if (failsAt > count) return PASS;
       const needed = inUse + count;
       return fail(

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { cjsOptions } from '../../scripts/esbuild-options.mjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApplyPlan,
@@ -290,19 +291,8 @@ let bundle: string;
 beforeAll(() => {
   bundleDir = mkdtempSync(join(tmpdir(), 'mqd-writer-bundle-'));
   bundle = join(bundleDir, 'writer.cjs');
-  // As scripts/build.mjs bundles the CLI: CommonJS, with import.meta.url supplied.
-  buildSync({
-    entryPoints: [join(project, 'src/tune/writer.ts')],
-    outfile: bundle,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    define: { 'import.meta.url': '__mqDoctorModuleUrl' },
-    banner: { js: 'const __mqDoctorModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    logLevel: 'warning',
-  });
+  // Exactly as scripts/build.mjs bundles the CLI.
+  buildSync({ entryPoints: [join(project, 'src/tune/writer.ts')], outfile: bundle, ...cjsOptions });
 });
 afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 

@@ -1,0 +1,13 @@
+// How mq-doctor's TypeScript becomes runnable CommonJS; shared by the build and
+// by tests that bundle a module for a child process, so both run the same code.
+export const cjsOptions = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  // Sources are ESM and locate files relative to import.meta.url.
+  define: { 'import.meta.url': '__mqDoctorModuleUrl' },
+  banner: { js: 'const __mqDoctorModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+};
