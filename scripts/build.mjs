@@ -32,8 +32,8 @@ precompileValidators();
 const coldCommands = {
   name: 'cold-commands',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(tune|apply|yargs-cli)\.js$/ }, (args) =>
-      args.importer.endsWith('src/cli/main.ts') ? { path: './commands.cjs', external: true } : undefined,
+    b.onResolve({ filter: /^\.\/(tune|apply|yargs-cli|profile-input)\.js$/ }, (args) =>
+      /src\/cli\/(main|preflight)\.ts$/.test(args.importer) ? { path: './commands.cjs', external: true } : undefined,
     );
   },
 };

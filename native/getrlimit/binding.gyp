@@ -6,7 +6,8 @@
         "src/addon.cc",
         "src/result.cc",
         "src/rlimit.cc",
-        "src/mqueue.cc"
+        "src/mqueue.cc",
+        "src/exec.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -5,7 +5,8 @@ import type { Access, MqAttr, MqOpenRequest } from '../model/types.js';
 import { isUsageError, UsageError } from './exit-codes.js';
 import { COMMANDS, type CommandName, type OptionSpec } from './options.js';
 
-export type RawValues = Record<string, string | boolean | undefined>;
+/** Flag values; '--' holds the words after a bare `--` (preflight's command). */
+export type RawValues = Record<string, string | boolean | string[] | undefined>;
 
 const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
@@ -40,7 +41,7 @@ export interface LimitsArgs {
 
 const str = (raw: RawValues, key: string): string | undefined => {
   const v = raw[key];
-  return v === undefined || typeof v === 'boolean' ? undefined : String(v);
+  return v === undefined || typeof v === 'boolean' || Array.isArray(v) ? undefined : String(v);
 };
 
 function pidOf(raw: RawValues): number | undefined {
@@ -91,6 +92,9 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
   const options = Object.fromEntries(
     Object.entries(specs).map(([k, s]: [string, OptionSpec]) => [k, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
   );
+  const dashes = argv.indexOf('--');
+  const after = dashes >= 0 ? argv.slice(dashes + 1) : undefined;
+  if (dashes >= 0) argv = argv.slice(0, dashes);
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -104,7 +108,7 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
   try {
     const { values, positionals } = parseArgs({ args: joined, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see mq-doctor ${command} --help)`);
-    return values as RawValues;
+    return after === undefined ? (values as RawValues) : { ...(values as RawValues), '--': after };
   } catch (err) {
     if (isUsageError(err)) throw err;
     // parseArgs' messages name the flag; keep their first sentence.
@@ -207,4 +211,54 @@ export function verifyArgs(raw: RawValues): VerifyArgs {
 
 export function rollbackArgs(raw: RawValues): { root: string } {
   return { root: rootOf(raw) };
+}
+
+export type Workload =
+  | { kind: 'queues'; maxmsg: number; msgsize: number; count: number; from: string }
+  | { kind: 'profile'; path: string; from: string }
+  | { kind: 'default'; from: string };
+
+export interface PreflightArgs {
+  workload: Workload;
+  mode: 'enforce' | 'warn';
+  command: string[];
+}
+
+/** Flags win over the environment, which images with a fixed ENTRYPOINT use. */
+export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): PreflightArgs {
+  const fromEnv = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const flag = (key: string, envName: string) => {
+    const v = str(raw, key);
+    return v !== undefined ? { value: v, name: `--${key}` } : fromEnv(envName) !== undefined ? { value: fromEnv(envName)!, name: envName } : undefined;
+  };
+  const maxmsg = flag('maxmsg', 'MQ_DOCTOR_MAXMSG');
+  const msgsize = flag('msgsize', 'MQ_DOCTOR_MSGSIZE');
+  const count = flag('count', 'MQ_DOCTOR_COUNT');
+  const profile = flag('profile', 'MQ_DOCTOR_PROFILE');
+  const positive = (v: { value: string; name: string }, max: number) => {
+    if (!/^\d+$/.test(v.value) || Number(v.value) < 1 || Number(v.value) > max) throw new UsageError(`${v.name} must be a whole number from 1 to ${max}, got "${v.value}"`);
+    return Number(v.value);
+  };
+  let workload: Workload;
+  const flagQueues = str(raw, 'maxmsg') !== undefined || str(raw, 'msgsize') !== undefined;
+  if (maxmsg && msgsize && (flagQueues || str(raw, 'profile') === undefined)) {
+    workload = {
+      kind: 'queues',
+      maxmsg: positive(maxmsg, 2 ** 31 - 1),
+      msgsize: positive(msgsize, 2 ** 31 - 1),
+      count: count ? positive(count, 1_000_000) : 1,
+      from: maxmsg.name.startsWith('--') ? 'flags' : 'environment',
+    };
+  } else if (maxmsg || msgsize) {
+    throw new UsageError(`give both maxmsg and msgsize (${maxmsg ? maxmsg.name : msgsize!.name} alone describes no queue)`);
+  } else if (profile) {
+    workload = { kind: 'profile', path: profile.value, from: profile.name };
+  } else {
+    workload = { kind: 'default', from: 'no workload given: one queue with the namespace\'s default attr' };
+  }
+  const modeEnv = fromEnv('MQ_DOCTOR_MODE');
+  if (modeEnv !== undefined && modeEnv !== 'enforce' && modeEnv !== 'warn') throw new UsageError(`MQ_DOCTOR_MODE must be enforce or warn, got "${modeEnv}"`);
+  const mode = raw.warn === true ? 'warn' : (modeEnv as 'enforce' | 'warn' | undefined) ?? 'enforce';
+  const command = Array.isArray(raw['--']) ? raw['--'] : [];
+  return { workload, mode, command };
 }

@@ -3,14 +3,15 @@
 // because importing it costs more than `check` itself.
 import { writeErr } from './output.js';
 import { log } from '../log.js';
-import { applyArgs, checkArgs, fastParse, limitsArgs, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
+import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
 import { runCheck } from './check.js';
-import { EXIT, isUsageError } from './exit-codes.js';
+import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
+import { runPreflight } from './preflight.js';
 import type { CommandName } from './options.js';
 
 /** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
-export const RUNNERS: Record<CommandName, (raw: Record<string, string | boolean | undefined>) => number | Promise<number>> = {
+export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<number>> = {
   check: (raw) => runCheck(checkArgs(raw)),
   limits: (raw) => runLimits(limitsArgs(raw)),
   // Commands beyond the hot path load their modules only when run.
@@ -18,6 +19,7 @@ export const RUNNERS: Record<CommandName, (raw: Record<string, string | boolean 
   apply: async (raw) => (await import('./apply.js')).runApply(applyArgs(raw)),
   verify: async (raw) => (await import('./apply.js')).runVerify(verifyArgs(raw)),
   rollback: async (raw) => (await import('./apply.js')).runRollback(rollbackArgs(raw)),
+  preflight: (raw) => runPreflight(preflightArgs(raw, process.env)),
 };
 const NEEDS_YARGS = /^(-h|--help|--version|--get-yargs-completions|completion)$/;
 
@@ -30,7 +32,10 @@ export async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = argv;
     if (command && command in RUNNERS && !argv.some((a) => NEEDS_YARGS.test(a))) {
       const name = command as CommandName;
-      return await RUNNERS[name](fastParse(name, rest));
+      const raw = fastParse(name, rest);
+      const extra = raw['--'];
+      if (name !== 'preflight' && Array.isArray(extra) && extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see mq-doctor ${name} --help)`);
+      return await RUNNERS[name](raw);
     }
     const { runYargs } = await import('./yargs-cli.js');
     return await runYargs(argv);

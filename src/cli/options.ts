@@ -67,6 +67,14 @@ export const VERIFY_OPTIONS = {
 
 export const ROLLBACK_OPTIONS = { root: APPLY_OPTIONS.root } as const satisfies Record<string, OptionSpec>;
 
+export const PREFLIGHT_OPTIONS = {
+  maxmsg: { kind: 'long', describe: 'The application opens queues of this maxmsg (env MQ_DOCTOR_MAXMSG)…' },
+  msgsize: { kind: 'long', describe: '…and this msgsize (env MQ_DOCTOR_MSGSIZE)' },
+  count: { kind: 'count', describe: '…this many of them (env MQ_DOCTOR_COUNT)' },
+  profile: { kind: 'string', describe: 'Or: the queues of this profile\'s workload (env MQ_DOCTOR_PROFILE)' },
+  warn: { kind: 'boolean', describe: 'Report failed checks but start the application anyway (env MQ_DOCTOR_MODE=warn)' },
+} as const satisfies Record<string, OptionSpec>;
+
 export const COMMANDS = {
   check: {
     describe: 'Predict mq_open for a queue size, explain every blocker and how to fix it',
@@ -107,6 +115,14 @@ export const COMMANDS = {
     describe: 'Compare the live system with a profile: one row per key, exit 1 on drift',
     options: VERIFY_OPTIONS as Record<string, OptionSpec>,
     examples: [['$0 verify --profile /etc/mq-doctor/profile.json', 'Did the tuning survive the reboot?']],
+  },
+  preflight: {
+    describe: 'Container entrypoint: check the limits, raise what can be raised from inside, then exec the application (exit 78 if it cannot work)',
+    options: PREFLIGHT_OPTIONS as Record<string, OptionSpec>,
+    examples: [
+      ['$0 preflight --maxmsg 3600 --msgsize 16384 -- node server.js', 'Check, then become `node server.js`'],
+      ['MQ_DOCTOR_MAXMSG=50 MQ_DOCTOR_MSGSIZE=8192 $0 preflight -- ./app', 'Configured by environment (fixed ENTRYPOINT)'],
+    ],
   },
   rollback: {
     describe: 'Restore what the last apply replaced',

@@ -27,6 +27,8 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .scriptName('mq-doctor')
     .usage('$0 <command> [options]\n\nDiagnose and tune Linux message-queue limits.')
     .strict()
+    // preflight's command comes after a bare --
+    .parserConfiguration({ 'populate--': true })
     .demandCommand(1, `name a command: ${Object.keys(COMMANDS).join(', ')}`)
     .recommendCommands()
     .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')

@@ -50,6 +50,11 @@ export interface NativeAddon {
   mqUnlink(name: string): Result;
   /** setns(2) for the calling thread; used to read another IPC namespace's sysctls. */
   setns(fd: number, nstype: number): Result;
+  /**
+   * execvp(3) after undoing what Node changed (stdio flags, SIGPIPE/SIGXFSZ, the
+   * signal mask). Returns only when the exec failed.
+   */
+  execvp(file: string, args: string[]): Failure;
 }
 
 let cached: Avail<NativeAddon> | undefined;

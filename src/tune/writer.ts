@@ -563,3 +563,6 @@ export function readSysctl(key: string, procRoot = '/proc'): number | null {
     return null;
   }
 }
+
+
+export { setSoftRlimit, setSysctlNow } from './writer/live.js';

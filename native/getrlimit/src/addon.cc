@@ -41,6 +41,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setns", Napi::Function::New(env, mqd::Setns, "setns"));
   mqd::InitRlimit(env, exports);
   mqd::InitMqueue(env, exports);
+  mqd::InitExec(env, exports);
   return exports;
 }
 

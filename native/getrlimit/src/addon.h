@@ -28,5 +28,6 @@ bool StringArg(const Napi::CallbackInfo& info, size_t i, const char* name, std::
 
 void InitRlimit(Napi::Env env, Napi::Object exports);
 void InitMqueue(Napi::Env env, Napi::Object exports);
+void InitExec(Napi::Env env, Napi::Object exports);
 
 }  // namespace mqd

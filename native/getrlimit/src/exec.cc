@@ -1,0 +1,71 @@
+// execvp for the container preflight: Node 20 has no process.execve, and the
+// application must replace mq-doctor (same PID, PID 1 in a container) so that
+// signals sent to the container reach it.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+
+namespace mqd {
+
+namespace {
+
+// Node leaves its own marks on the process that an exec'd program would
+// inherit and not expect: non-blocking and close-on-exec stdio, ignored
+// SIGPIPE/SIGXFSZ, and a blocked signal mask on the main thread.
+void RestoreProcessDefaults() {
+  for (int fd = 0; fd <= 2; fd++) {
+    int fdFlags = fcntl(fd, F_GETFD);
+    if (fdFlags >= 0) fcntl(fd, F_SETFD, fdFlags & ~FD_CLOEXEC);
+    int flFlags = fcntl(fd, F_GETFL);
+    if (flFlags >= 0) fcntl(fd, F_SETFL, flFlags & ~O_NONBLOCK);
+  }
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGXFSZ, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+}
+
+}  // namespace
+
+// execvp(file, [argv0, ...args]): returns only on failure, as {ok:false, errno}.
+Napi::Value Execvp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string file;
+  if (!StringArg(info, 0, "file", &file)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsArray()) return ThrowType(env, "args must be an array of strings");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  std::vector<std::string> args;
+  args.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) return ThrowType(env, "args must be an array of strings");
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.find('\0') != std::string::npos) return ThrowType(env, "args must not contain NUL");
+    args.push_back(std::move(s));
+  }
+  if (args.empty()) return ThrowType(env, "args must hold at least argv[0]");
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  RestoreProcessDefaults();
+  execvp(file.c_str(), argv.data());
+  int err = errno;
+  // Still here: put SIGPIPE back as Node had it, so a later write to a closed
+  // pipe is an EPIPE error, not a killed process.
+  signal(SIGPIPE, SIG_IGN);
+  return Fail(env, err);
+}
+
+void InitExec(Napi::Env env, Napi::Object exports) {
+  exports.Set("execvp", Napi::Function::New(env, Execvp, "execvp"));
+}
+
+}  // namespace mqd

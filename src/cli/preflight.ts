@@ -1,0 +1,151 @@
+// The container entrypoint: check what the container really got, raise what
+// may be raised from inside, refuse (exit 78) or warn, then become the application.
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { log } from '../log.js';
+import type { LimitBlocker } from '../model/types.js';
+import { groupDigits as n } from '../model/units.js';
+import { evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
+import { failedChecksReport } from '../preflight/report.js';
+import { loadNative } from '../probe/native.js';
+import type { Snapshot } from '../snapshot.js';
+import { setSoftRlimit, setSysctlNow } from '../tune/writer/live.js';
+import type { PreflightArgs } from './args.js';
+import { writeErr } from './output.js';
+import { takeSnapshot } from './snapshot.js';
+
+/** sysexits.h EX_CONFIG: the container's configuration cannot run the application. */
+export const EX_CONFIG = 78;
+
+async function workloadKinds(args: PreflightArgs, snap: Snapshot): Promise<QueueKind[]> {
+  const w = args.workload;
+  switch (w.kind) {
+    case 'queues':
+      return [{ maxmsg: w.maxmsg, msgsize: w.msgsize, count: w.count }];
+    case 'profile': {
+      // Profiles need the schema validator, which the hot bundle does not carry.
+      const { loadProfile } = await import('./profile-input.js');
+      const profile = loadProfile({ kind: 'file', path: w.path }, undefined);
+      return (profile.workload?.queues ?? []).map((q) => ({ maxmsg: q.maxmsg, msgsize: q.msgsize, count: q.count ?? 1 }));
+    }
+    case 'default': {
+      const m = snap.mqueue;
+      const def = (max: typeof m.msg_max, d: typeof m.msg_default, fallback: number) =>
+        max.ok ? Math.min(max.value, d.ok ? d.value : fallback) : fallback;
+      return [{ maxmsg: def(m.msg_max, m.msg_default, 10), msgsize: def(m.msgsize_max, m.msgsize_default, 8192), count: 1 }];
+    }
+    default: {
+      const never: never = w;
+      throw new Error(`unknown workload ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The soft RLIMIT_NOFILE the application gets: what it was launched with, unless raised here. */
+function launchNofile(): number | undefined {
+  const v = process.env.MQ_DOCTOR_LAUNCH_NOFILE;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** Raises soft limits up to the hard ones and, in a private IPC namespace, the sysctls: what needs no help from outside. */
+function fixFromInside(snap: Snapshot, ev: Evaluation): string[] {
+  const done: string[] = [];
+  const privateIpc = snap.target.ipcNamespace.ok && !snap.target.ipcNamespace.value.initial;
+  for (const b of ev.blockers.filter((x): x is LimitBlocker => x.kind === 'limit')) {
+    switch (b.limit) {
+      case 'RLIMIT_MSGQUEUE':
+      case 'RLIMIT_NOFILE': {
+        const hard = b.hard ?? 0;
+        if (hard !== 'unlimited' && hard < b.needed) break; // only the runtime can raise the hard limit
+        const resource = b.limit === 'RLIMIT_MSGQUEUE' ? 'msgqueue' : 'nofile';
+        const r = setSoftRlimit(resource, b.needed, hard);
+        if (r.ok) {
+          done.push(`soft ${b.limit} ${typeof b.actual === 'number' ? n(b.actual) : b.actual} → ${n(b.needed)} (hard ${typeof hard === 'number' ? n(hard) : hard})`);
+          // What the application will inherit, for the second look and for the exec.
+          if (resource === 'nofile') process.env.MQ_DOCTOR_LAUNCH_NOFILE = String(b.needed);
+        } else log.warn({ limit: b.limit, error: r.error }, 'could not raise the soft limit');
+        break;
+      }
+      case 'fs.mqueue.msg_max':
+      case 'fs.mqueue.msgsize_max':
+      case 'fs.mqueue.queues_max': {
+        // Never the host's: with --ipc=host these are the whole machine's values.
+        if (!privateIpc) break;
+        const r = setSysctlNow(b.limit, b.needed);
+        if (r.ok) done.push(`${b.limit} ${n(r.old)} → ${n(b.needed)} (this container's IPC namespace)`);
+        else log.info({ key: b.limit, error: r.error }, 'cannot set the sysctl from inside (read-only /proc/sys?)');
+        break;
+      }
+      default: {
+        const never: never = b.limit;
+        throw new Error(`unknown limit ${String(never)}`);
+      }
+    }
+  }
+  return done;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+/** Without the addon there is no execvp: run the command as a child and pass signals on. */
+function runAsChild(command: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    for (const sig of SIGNALS) process.on(sig, () => child.kill(sig));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      writeErr(`mq-doctor: preflight: ${command[0]}: ${err.code === 'ENOENT' ? 'command not found' : `cannot execute (${err.code})`}\n`);
+      resolve(err.code === 'ENOENT' ? 127 : 126);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+  });
+}
+
+function execCommand(command: string[]): Promise<number> | number {
+  if (command.length === 0) {
+    writeErr('mq-doctor: preflight: no command to run: give it after "--" (or as the image\'s CMD)\n');
+    return 127;
+  }
+  const addon = loadNative();
+  const nofile = launchNofile();
+  // Undo Node's raise of its own soft RLIMIT_NOFILE: the application gets what
+  // it was launched with, or what was raised for it above.
+  if (nofile !== undefined && addon.ok) {
+    const now = addon.value.getrlimit('nofile');
+    if (now.ok && (now.hard === 'unlimited' || nofile <= now.hard)) setSoftRlimit('nofile', nofile, now.hard);
+  }
+  delete process.env.MQ_DOCTOR_LAUNCH_NOFILE;
+  if (!addon.ok) {
+    log.warn({ reason: addon.reason }, 'no execvp without the native addon: running the command as a child');
+    return runAsChild(command);
+  }
+  log.flush();
+  const failed = addon.value.execvp(command[0]!, command);
+  writeErr(`mq-doctor: preflight: ${command[0]}: ${failed.errno === 'ENOENT' ? 'command not found' : `cannot execute (${failed.errno}: ${failed.message})`}\n`);
+  return failed.errno === 'ENOENT' ? 127 : 126;
+}
+
+export async function runPreflight(args: PreflightArgs): Promise<number> {
+  let snap = takeSnapshot(undefined);
+  const kinds = await workloadKinds(args, snap);
+  let ev = evaluateWorkload(snap, kinds);
+  let fixed: string[] = [];
+  if (ev.blockers.length > 0) {
+    fixed = fixFromInside(snap, ev);
+    if (fixed.length > 0) {
+      snap = takeSnapshot(undefined);
+      ev = evaluateWorkload(snap, kinds);
+    }
+  }
+  const workload = kinds.map((k) => `${k.count} × ${k.maxmsg}×${k.msgsize}`).join(' + ') || 'no POSIX queues';
+  if (ev.blockers.length > 0) {
+    for (const b of ev.blockers) log.warn(b.kind === 'limit' ? { limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { rule: b.rule, errno: b.errno }, 'preflight check failed');
+    writeErr(failedChecksReport(ev.blockers, fixed));
+    if (args.mode === 'enforce') return EX_CONFIG;
+    writeErr('mq-doctor: preflight: MQ_DOCTOR_MODE=warn: starting the application anyway; its mq_open calls will fail as described\n');
+  } else if (ev.unknowns.length > 0) {
+    log.warn({ unknowns: ev.unknowns, workload }, 'preflight could not check everything');
+  } else {
+    log.info({ workload, fixed }, 'preflight checks passed');
+  }
+  return execCommand(args.command);
+}
