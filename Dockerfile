@@ -10,6 +10,8 @@ ARG BASE=docker.io/library/node:20-bookworm-slim
 
 # --- build: the toolchain compiles the native addon and bundles the CLI ------------
 FROM ${BUILD_BASE} AS build
+# --offline builds from a prepared npm cache (air-gapped CI).
+ARG NPM_FLAGS=--prefer-offline
 WORKDIR /opt/mq-doctor
 COPY package.json package-lock.json tsconfig.json ./
 COPY scripts ./scripts
@@ -20,16 +22,17 @@ COPY bin ./bin
 COPY profiles ./profiles
 # npm ci builds the addon (install script) and dist/ (prepare); then only the
 # runtime dependencies stay.
-RUN npm ci --no-audit --no-fund --prefer-offline \
+RUN npm ci --no-audit --no-fund ${NPM_FLAGS} \
  && test -f native/getrlimit/build/Release/getrlimit.node \
- && npm prune --omit=dev --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund ${NPM_FLAGS} \
  && rm -rf src scripts native/getrlimit/build/Release/obj.target native/getrlimit/build/Release/.deps \
+ && ln -s mq-doctor.cjs bin/mq-doctor \
  && node bin/mq-doctor.cjs --version
 
 # --- runtime: node and what runs, nothing else ---------------------------------------
 FROM ${BASE}
 COPY --from=build /opt/mq-doctor /opt/mq-doctor
-RUN ln -s /opt/mq-doctor/bin/mq-doctor.cjs /usr/bin/mq-doctor
+ENV PATH=/opt/mq-doctor/bin:/usr/local/bin:/usr/bin:/bin
 # Not root: the preflight raises soft limits up to the hard ones, which needs no privilege.
 USER 65534:65534
 ENV MQ_DOCTOR_MODE=enforce
