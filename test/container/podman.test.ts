@@ -35,7 +35,8 @@ function buildBaseImage(): void {
   const dir = mkdtempSync(join(tmpdir(), 'mqd-base-'));
   const rootfs = join(dir, 'rootfs');
   for (const d of ['usr/bin', 'usr/lib', 'usr/lib64', 'etc', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
-  for (const [link, to] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/bin']]) symlinkSync(to, join(rootfs, link!));
+  const merged: Array<[string, string]> = [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/bin']];
+  for (const [link, to] of merged) symlinkSync(to, join(rootfs, link));
   for (const bin of [process.execPath, '/bin/sh']) {
     cpSync(bin, join(rootfs, 'usr/bin', bin.split('/').pop()!), { dereference: true });
     const libs = execFileSync('ldd', [bin], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
