@@ -71,6 +71,10 @@ export function checkArgs(raw: RawValues): CheckArgs {
   const pid = pidOf(raw);
   const live = raw.live === true;
   if (live && pid !== undefined) throw new UsageError('--live runs mq_open in mq-doctor itself; it cannot be combined with --pid');
+  // --live creates fresh scratch queues (O_CREAT|O_EXCL, read-write): it can only stand in for that call.
+  const scratchOnly = [['name', name !== undefined], ['no-create', !create], ['exclusive', raw.exclusive === true], ['access', (str(raw, 'access') ?? 'rdwr') !== 'rdwr']] as const;
+  const clash = scratchOnly.find(([, given]) => given && live);
+  if (clash) throw new UsageError(`--live creates new scratch queues read-write, so it cannot test --${clash[0]}; drop one of them`);
   return {
     request: { name: name ?? null, create, exclusive: raw.exclusive === true, access, mode: parseInt(modeText, 8), attr, count },
     pid,

@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { log } from '../log.js';
 import type { LimitBlocker } from '../model/types.js';
 import { groupDigits as n } from '../model/units.js';
-import { evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
+import { describeKinds, evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
 import { failedChecksReport } from '../preflight/report.js';
 import { loadNative } from '../probe/native.js';
 import type { Snapshot } from '../snapshot.js';
@@ -17,23 +17,19 @@ import { takeSnapshot } from './snapshot.js';
 /** sysexits.h EX_CONFIG: the container's configuration cannot run the application. */
 export const EX_CONFIG = 78;
 
-async function workloadKinds(args: PreflightArgs, snap: Snapshot): Promise<QueueKind[]> {
+async function workloadKinds(args: PreflightArgs): Promise<QueueKind[]> {
   const w = args.workload;
   switch (w.kind) {
     case 'queues':
-      return [{ maxmsg: w.maxmsg, msgsize: w.msgsize, count: w.count }];
+      return [{ attr: { maxmsg: w.maxmsg, msgsize: w.msgsize }, count: w.count }];
     case 'profile': {
       // Profiles need the schema validator, which the hot bundle does not carry.
       const { loadProfile } = await import('./profile-input.js');
       const profile = loadProfile({ kind: 'file', path: w.path }, undefined);
-      return (profile.workload?.queues ?? []).map((q) => ({ maxmsg: q.maxmsg, msgsize: q.msgsize, count: q.count ?? 1 }));
+      return (profile.workload?.queues ?? []).map((q) => ({ attr: { maxmsg: q.maxmsg, msgsize: q.msgsize }, count: q.count ?? 1 }));
     }
-    case 'default': {
-      const m = snap.mqueue;
-      const def = (max: typeof m.msg_max, d: typeof m.msg_default, fallback: number) =>
-        max.ok ? Math.min(max.value, d.ok ? d.value : fallback) : fallback;
-      return [{ maxmsg: def(m.msg_max, m.msg_default, 10), msgsize: def(m.msgsize_max, m.msgsize_default, 8192), count: 1 }];
-    }
+    case 'default':
+      return [{ attr: null, count: 1 }];
     default: {
       const never: never = w;
       throw new Error(`unknown workload ${JSON.stringify(never)}`);
@@ -126,7 +122,7 @@ function execCommand(command: string[]): Promise<number> | number {
 
 export async function runPreflight(args: PreflightArgs): Promise<number> {
   let snap = takeSnapshot(undefined);
-  const kinds = await workloadKinds(args, snap);
+  const kinds = await workloadKinds(args);
   let ev = evaluateWorkload(snap, kinds);
   let fixed: string[] = [];
   if (ev.blockers.length > 0) {
@@ -136,7 +132,7 @@ export async function runPreflight(args: PreflightArgs): Promise<number> {
       ev = evaluateWorkload(snap, kinds);
     }
   }
-  const workload = kinds.map((k) => `${k.count} × ${k.maxmsg}×${k.msgsize}`).join(' + ') || 'no POSIX queues';
+  const workload = describeKinds(kinds);
   if (ev.blockers.length > 0) {
     for (const b of ev.blockers) log.warn(b.kind === 'limit' ? { limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { rule: b.rule, errno: b.errno }, 'preflight check failed');
     writeErr(failedChecksReport(ev.blockers, fixed));

@@ -5,7 +5,7 @@ export const MQ_PRIO_MAX = 32768;
 /** Caps that even CAP_SYS_RESOURCE cannot lift (ipc/mqueue.c). */
 export const HARD_MSGMAX = 65536;
 export const HARD_MSGSIZEMAX = 16 * 1024 * 1024;
-/** Defaults of every new IPC namespace, and fixed defaults before 3.5. */
+/** What every new IPC namespace starts from. */
 export const KERNEL_DEFAULTS = {
   msg_max: 10,
   msgsize_max: 8192,

@@ -7,11 +7,11 @@ export interface KernelEra {
   basis: string;
   /** ≥ 3.5: per-message msg_msg + priority-tree nodes; before: one pointer per message. */
   costFormula: 'tree' | 'pointer';
-  /** 3.5 … 4.15 validated attr before counting queues; since 4.16 ENOSPC comes first. */
+  /** Before 4.16 attr was validated before queues were counted (do_create / mq_attr_ok); since 4.16 ENOSPC comes first. */
   einvalBeforeEnospc: boolean;
   /** Until ~2.6.38 an exhausted RLIMIT_MSGQUEUE returned ENOMEM. */
   rlimitErrno: 'EMFILE' | 'ENOMEM';
-  /** msg_default / msgsize_default exist since 3.5. */
+  /** msg_default / msgsize_default exist since 3.5; before, attr NULL meant msg_max × msgsize_max. */
   hasDefaultSysctls: boolean;
 }
 
@@ -39,7 +39,7 @@ export function kernelEra(release: Avail<string>): KernelEra {
   return {
     basis: `Linux ${v.join('.')}`,
     costFormula: modern ? 'tree' : 'pointer',
-    einvalBeforeEnospc: modern && !atLeast(v, 4, 16),
+    einvalBeforeEnospc: !atLeast(v, 4, 16),
     rlimitErrno: atLeast(v, 2, 6, 38) ? 'EMFILE' : 'ENOMEM',
     hasDefaultSysctls: modern,
   };

@@ -9,6 +9,7 @@ export function headroomFor(
   uid: number | null,
   each: number,
   sysResource: boolean,
+  held: { queues: number; bytes: number } = { queues: 0, bytes: 0 },
 ): Headroom {
   const notes: string[] = [];
   let byRlimit: number | null = null;
@@ -19,7 +20,7 @@ export function headroomFor(
   else if (uid === null || usage.queuesInUse === undefined) notes.push('Bytes already charged are unknown.');
   else {
     const mine = usageOf(usage, uid);
-    byRlimit = Math.max(0, Math.floor((lim.value.value.soft - mine.bytes) / each));
+    byRlimit = Math.max(0, Math.floor((lim.value.value.soft - mine.bytes - held.bytes) / each));
     if (mine.unknownQueues > 0) notes.push(`At most: ${mine.unknownQueues} queue(s) of uid ${uid} could not be sized.`);
   }
   let byQueuesMax: number | null = null;
@@ -27,7 +28,7 @@ export function headroomFor(
   if (sysResource) notes.push('CAP_SYS_RESOURCE lifts queues_max.');
   else if (!qmax.ok) notes.push(`queues_max unknown: ${qmax.reason}`);
   else if (usage.queuesInUse === undefined) notes.push('Queues in use are unknown.');
-  else byQueuesMax = Math.max(0, qmax.value - usage.queuesInUse);
+  else byQueuesMax = Math.max(0, qmax.value - usage.queuesInUse - held.queues);
   // An unlimited bound constrains nothing; an unknown one leaves the total unknown.
   const rlimitUnbounded = lim.ok && lim.value.value.soft === 'unlimited';
   const bounds = [rlimitUnbounded ? Infinity : byRlimit, sysResource ? Infinity : byQueuesMax];

@@ -2,7 +2,7 @@
 // libc name rules, getname, the descriptor, the lookup, then either the existing
 // queue's checks or the creation checks, in the order the running kernel makes them.
 import type { Avail, QueueInfo, RlimValue, Snapshot } from '../snapshot.js';
-import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS, queueCost } from './cost.js';
+import { HARD_MSGMAX, HARD_MSGSIZEMAX, queueCost } from './cost.js';
 import { kernelEra } from './era.js';
 import { type FixContext, rlimitFixes, sysctlFixes } from './fixes.js';
 import { headroomFor } from './headroom.js';
@@ -13,8 +13,12 @@ import type { Blocker, EffectiveAttr, Errno, MqAttr, MqOpenRequest, Outcome, Pre
 /** The result of one kernel check, for the whole batch of --count queues. */
 type CheckResult =
   | { kind: 'pass' }
-  /** failsAt: the 1-based index of the first queue this check refuses. */
-  | { kind: 'fail'; failsAt: number; blocker: Blocker }
+  /**
+   * failsAt: the 1-based index of the first queue this check refuses. With
+   * `bound`, usage was partly unknown: the failure is certain, but it may come
+   * earlier (failsAt is an upper bound) and an earlier check may decide the errno.
+   */
+  | { kind: 'fail'; failsAt: number; blocker: Blocker; bound?: string }
   | { kind: 'unknown'; reason: string };
 
 const PASS: CheckResult = { kind: 'pass' };
@@ -23,7 +27,14 @@ const NAME_MAX = 255;
 /** Descriptors a freshly started application holds (stdin, stdout, stderr). */
 const FRESH_PROCESS_FDS = 3;
 
-const fail = (blocker: Blocker, failsAt = 1): CheckResult => ({ kind: 'fail', failsAt, blocker });
+const fail = (blocker: Blocker, failsAt = 1, bound?: string): CheckResult =>
+  bound === undefined ? { kind: 'fail', failsAt, blocker } : { kind: 'fail', failsAt, blocker, bound };
+
+/** Queues (and their bytes, charged to the target's uid) the application already holds beyond the snapshot. */
+export interface Held {
+  queues: number;
+  bytes: number;
+}
 
 /** The first queue index (1-based) at which used + i*each exceeds limit, or Infinity. */
 function firstOver(used: number, each: number, limit: RlimValue): number {
@@ -46,7 +57,7 @@ function mayAccess(q: QueueInfo, req: MqOpenRequest, snap: Snapshot): Avail<bool
   return { ok: true, value: want === 4 && capabilities.value.dacReadSearch };
 }
 
-export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
+export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = { queues: 0, bytes: 0 }): Prediction {
   const era = kernelEra(snap.kernel.release);
   const assumptions: string[] = [];
   const warnings: string[] = [];
@@ -111,10 +122,10 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
     if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_NOFILE: ${lim.reason}` };
     let fds: number;
     if (target.self) {
-      fds = FRESH_PROCESS_FDS;
+      fds = FRESH_PROCESS_FDS + held.queues;
       assumptions.push(`The application holds ${FRESH_PROCESS_FDS} descriptors before it opens the queues (use --pid to count a running one's).`);
     } else if (target.openFds.ok) {
-      fds = target.openFds.value;
+      fds = target.openFds.value + held.queues;
     } else {
       return { kind: 'unknown', reason: `open descriptors of process ${target.pid}: ${target.openFds.reason}` };
     }
@@ -205,15 +216,17 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
       if (sysResource) return PASS;
       if (!m.queues_max.ok) return { kind: 'unknown', reason: `fs.mqueue.queues_max: ${m.queues_max.reason}` };
       if (usage.queuesInUse === undefined) {
-        if (count > m.queues_max.value) return enospcFail(0, m.queues_max.value);
-        return { kind: 'unknown', reason: `queues in use: ${usage.unknownReason}` };
+        // Even the queues known to exist (the application's own) may already be too many.
+        const unknown = `queues in use: ${usage.unknownReason}`;
+        return enospcFail(held.queues, m.queues_max.value, unknown) ?? { kind: 'unknown', reason: unknown };
       }
-      return enospcFail(usage.queuesInUse, m.queues_max.value);
+      return enospcFail(usage.queuesInUse + held.queues, m.queues_max.value) ?? PASS;
     })();
-    function enospcFail(inUse: number, max: number): CheckResult {
+    function enospcFail(inUse: number, max: number, bound?: string): CheckResult | undefined {
       const failsAt = firstOver(inUse, 1, max);
-      if (failsAt > count) return PASS;
+      if (failsAt > count) return undefined;
       const needed = inUse + count;
+      const inUseText = bound ? `at least ${fmt(inUse)} of ${fmt(max)} queues are in use (the rest is unknown)` : `${fmt(inUse)} of ${fmt(max)} queues are in use`;
       return fail(
         {
           kind: 'limit',
@@ -222,10 +235,11 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
           origin: sysctlOrigin('fs.mqueue.queues_max'),
           actual: max,
           needed,
-          summary: `ENOSPC: ${fmt(inUse)} of ${fmt(max)} queues are in use in this IPC namespace; ${count} more need queues_max ≥ ${fmt(needed)}.`,
+          summary: `ENOSPC: ${inUseText} in this IPC namespace; ${count} more need queues_max ≥ ${fmt(needed)}.`,
           fixes: sysctlFixes('fs.mqueue.queues_max', needed, ctx),
         },
         failsAt,
+        bound,
       );
     }
 
@@ -234,10 +248,11 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
     let attrSource: EffectiveAttr['source'] = 'requested';
     if (!attr) {
       attrSource = 'namespace defaults';
-      const pick = (max: Avail<number>, def: Avail<number>, fixed: number): number | string =>
-        !max.ok ? max.reason : !era.hasDefaultSysctls ? Math.min(max.value, fixed) : def.ok ? Math.min(max.value, def.value) : def.reason;
-      const maxmsg = pick(m.msg_max, m.msg_default, KERNEL_DEFAULTS.msg_default);
-      const msgsize = pick(m.msgsize_max, m.msgsize_default, KERNEL_DEFAULTS.msgsize_default);
+      const pick = (max: Avail<number>, def: Avail<number>): number | string =>
+        // Before 3.5 there were no *_default sysctls: attr NULL meant the maxima themselves.
+        !max.ok ? max.reason : !era.hasDefaultSysctls ? max.value : def.ok ? Math.min(max.value, def.value) : def.reason;
+      const maxmsg = pick(m.msg_max, m.msg_default);
+      const msgsize = pick(m.msgsize_max, m.msgsize_default);
       if (typeof maxmsg === 'string' || typeof msgsize === 'string') {
         const unknown: CheckResult = { kind: 'unknown', reason: `the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}` };
         return { checks: era.einvalBeforeEnospc ? [unknown, enospc] : [enospc, unknown], attr: null };
@@ -318,21 +333,20 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
     const lim = target.rlimitMsgqueue;
     if (attr.maxmsg <= 0 || attr.msgsize <= 0) return PASS;
     if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_MSGQUEUE: ${lim.reason}` };
-    if (uid === null) return { kind: 'unknown', reason: `the uid charged: ${target.credentials.ok ? '' : target.credentials.reason}` };
+    if (uid === null) return { kind: 'unknown', reason: `the uid charged: ${!target.credentials.ok ? target.credentials.reason : 'unknown'}` };
     const each = queueCost(attr.maxmsg, attr.msgsize, era, wordBits).bytes;
     const mine = usageOf(usage, uid);
     const known = usage.queuesInUse !== undefined && mine.unknownQueues === 0;
+    // What is known to be charged; with an unknown listing or unsized queues, a lower bound.
+    const charged = mine.bytes + held.bytes;
+    const unknownCharge = known
+      ? undefined
+      : `bytes already charged to uid ${uid}: ${usage.queuesInUse === undefined ? usage.unknownReason : `${mine.unknownQueues} of uid ${uid}'s queues could not be read`}`;
     const soft = lim.value.value.soft;
-    const failsAt = firstOver(mine.bytes, each, soft);
-    if (failsAt > count) {
-      if (!known) {
-        const why = usage.queuesInUse === undefined ? usage.unknownReason : `${mine.unknownQueues} of uid ${uid}'s queues could not be read`;
-        return { kind: 'unknown', reason: `bytes already charged to uid ${uid}: ${why}` };
-      }
-      return PASS;
-    }
-    const needed = mine.bytes + count * each;
-    const already = mine.bytes > 0 ? `uid ${uid} is already charged ${fmt(mine.bytes)} bytes${known ? '' : ' (at least)'} and ` : '';
+    const failsAt = firstOver(charged, each, soft);
+    if (failsAt > count) return unknownCharge ? { kind: 'unknown', reason: unknownCharge } : PASS;
+    const needed = charged + count * each;
+    const already = charged > 0 ? `uid ${uid} is already charged ${fmt(charged)} bytes${known ? '' : ' (at least)'} and ` : '';
     return fail(
       {
         kind: 'limit',
@@ -346,6 +360,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
         fixes: rlimitFixes('msgqueue', needed, lim.value.value.hard, ctx),
       },
       failsAt,
+      unknownCharge,
     );
   }
 
@@ -353,10 +368,17 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
   const outcome = decide(ordered, count);
   const blockers = ordered.flatMap((c) => (c.kind === 'fail' ? [c.blocker] : []));
 
-  const costAttr = req.attr ?? (effectiveAttr?.source === 'namespace defaults' ? effectiveAttr : null);
-  const cost = costAttr ? queueCost(costAttr.maxmsg, costAttr.msgsize, era, wordBits) : queueCost(0, 0, era, wordBits);
+  const costAttr = existing ? null : req.attr ?? (effectiveAttr?.source === 'namespace defaults' ? effectiveAttr : null);
+  const noCharge = (why: string) => ({ bytes: 0, messageBytes: 0, headerBytes: 0, treeNodeBytes: 0, formula: `nothing: ${why}` });
+  const cost = existing
+    ? noCharge('opening an existing queue charges nothing')
+    : !req.create
+      ? noCharge('without O_CREAT no queue is created')
+      : costAttr
+        ? queueCost(costAttr.maxmsg, costAttr.msgsize, era, wordBits)
+        : noCharge('the default attr could not be read');
   const mine = uid === null ? null : usageOf(usage, uid);
-  const chargedBytes = mine && usage.queuesInUse !== undefined && mine.unknownQueues === 0 ? mine.bytes : null;
+  const chargedBytes = mine && usage.queuesInUse !== undefined && mine.unknownQueues === 0 ? mine.bytes + held.bytes : null;
   const limit = target.rlimitMsgqueue.ok ? target.rlimitMsgqueue.value.value.soft : null;
   if (uid !== null && usage.queuesInUse !== undefined) {
     assumptions.push(
@@ -379,7 +401,9 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest): Prediction {
     },
     outcome,
     blockers,
-    headroom: headroomFor(snap, usage, uid, costAttr ? cost.bytes : 0, sysResource),
+    headroom: existing
+      ? { byRlimit: null, byQueuesMax: null, total: null, notes: ['Opening an existing queue charges nothing and takes no queue slot.'] }
+      : headroomFor(snap, usage, uid, costAttr ? cost.bytes : 0, sysResource, held),
     warnings,
     assumptions,
   };
@@ -390,9 +414,13 @@ function decide(ordered: CheckResult[], count: number): Outcome {
   ordered.forEach((c, index) => {
     if (c.kind === 'fail' && (!chosen || c.failsAt < chosen.failsAt)) chosen = { index, failsAt: c.failsAt, errno: c.blocker.errno };
   });
-  const unknowns = ordered.flatMap((c) => (c.kind === 'unknown' ? [c.reason] : []));
-  // An unavailable check the kernel makes earlier could fail first and change the errno.
-  const errnoCertain = unknowns.length === 0 || (chosen !== undefined && chosen.failsAt === 1 && ordered.slice(0, chosen.index).every((c) => c.kind !== 'unknown'));
+  const unknowns = ordered.flatMap((c) => (c.kind === 'unknown' ? [c.reason] : c.kind === 'fail' && c.bound ? [c.bound] : []));
+  // An unavailable check the kernel makes earlier, or a partly unknown usage,
+  // could make the call fail sooner or with another errno.
+  const uncertain = (c: CheckResult) => c.kind === 'unknown' || (c.kind === 'fail' && c.bound !== undefined);
+  const errnoCertain =
+    unknowns.length === 0 ||
+    (chosen !== undefined && chosen.failsAt === 1 && !uncertain(ordered[chosen.index]!) && ordered.slice(0, chosen.index).every((c) => !uncertain(c)));
   const base = { call: 'mq_open' as const, count, unknowns, ifUnknownsFavourable: chosen?.errno ?? null };
   if (chosen) return { ...base, verdict: 'failure', errno: chosen.errno, errnoCertain, opened: chosen.failsAt - 1 };
   if (unknowns.length > 0) return { ...base, verdict: 'indeterminate', errno: null, errnoCertain: false, opened: 0 };

@@ -1,11 +1,13 @@
 // Pure: does a whole workload (queues of several sizes) fit this snapshot?
-// Each kind is predicted with the queues of the kinds before it already in
-// place, as the application would open them, and the limits' needs are merged.
-import { predictMqOpen } from '../model/predict-mq-open.js';
+// Each kind is predicted holding the queues of the kinds before it, as the
+// application opens them one after another, and the limits' needs are merged.
+import { type Held, predictMqOpen } from '../model/predict-mq-open.js';
 import type { Blocker, LimitBlocker, MqAttr, Prediction } from '../model/types.js';
-import type { QueueInfo, Snapshot } from '../snapshot.js';
+import type { Snapshot } from '../snapshot.js';
 
-export interface QueueKind extends MqAttr {
+export interface QueueKind {
+  /** null: attr NULL, the namespace's defaults. */
+  attr: MqAttr | null;
   count: number;
 }
 
@@ -17,40 +19,13 @@ export interface Evaluation {
   unknowns: string[];
 }
 
-function withOpened(snap: Snapshot, kind: QueueKind, index: number): Snapshot {
-  if (!snap.queues.ok || !snap.target.credentials.ok) return snap;
-  const uid = snap.target.credentials.value.realUid;
-  const added: QueueInfo[] = Array.from({ length: kind.count }, (_, j) => ({
-    name: `(preflight workload ${index + 1}, queue ${j + 1})`,
-    uid,
-    gid: uid,
-    mode: 0o600,
-    qsize: { ok: true, value: 0 },
-    attr: { ok: true, value: { maxmsg: kind.maxmsg, msgsize: kind.msgsize, curmsgs: 0 } },
-  }));
-  const fds = snap.target.openFds.ok ? { ok: true as const, value: snap.target.openFds.value + kind.count } : snap.target.openFds;
-  return {
-    ...snap,
-    target: { ...snap.target, openFds: fds },
-    queues: { ok: true, value: { ...snap.queues.value, queues: [...snap.queues.value.queues, ...added] } },
-  };
-}
-
 export function evaluateWorkload(snap: Snapshot, kinds: QueueKind[]): Evaluation {
   const predictions: Prediction[] = [];
   const limits = new Map<string, LimitBlocker>();
   const others: Blocker[] = [];
-  let current = snap;
-  kinds.forEach((kind, i) => {
-    const p = predictMqOpen(current, {
-      name: null,
-      create: true,
-      exclusive: false,
-      access: 'rdwr',
-      mode: 0o600,
-      attr: { maxmsg: kind.maxmsg, msgsize: kind.msgsize },
-      count: kind.count,
-    });
+  const held: Held = { queues: 0, bytes: 0 };
+  for (const kind of kinds) {
+    const p = predictMqOpen(snap, { name: null, create: true, exclusive: false, access: 'rdwr', mode: 0o600, attr: kind.attr, count: kind.count }, { ...held });
     predictions.push(p);
     for (const b of p.blockers) {
       if (b.kind === 'limit') {
@@ -58,8 +33,12 @@ export function evaluateWorkload(snap: Snapshot, kinds: QueueKind[]): Evaluation
         if (!seen || b.needed > seen.needed) limits.set(b.limit, b);
       } else others.push(b);
     }
-    current = withOpened(current, kind, i);
-  });
+    held.queues += kind.count;
+    held.bytes += p.cost.bytes * kind.count;
+  }
   const unknowns = [...new Set(predictions.flatMap((p) => p.outcome.unknowns))];
   return { predictions, blockers: [...limits.values(), ...others], unknowns };
 }
+
+export const describeKinds = (kinds: QueueKind[]): string =>
+  kinds.map((k) => `${k.count} × ${k.attr ? `${k.attr.maxmsg}×${k.attr.msgsize}` : 'default attr'}`).join(' + ') || 'no POSIX queues';

@@ -26,6 +26,9 @@ describe('check arguments', () => {
     [['--mode', '999'], /octal/],
     [['--access', 'all'], /rdonly, wronly or rdwr/],
     [['--live', '--pid', '1'], /cannot be combined with --pid/],
+    [['--live', '--name', '/orders'], /cannot test --name/],
+    [['--live', '--no-create'], /cannot test --no-create/],
+    [['--live', '--access', 'rdonly'], /cannot test --access/],
     [['--bogus'], /unknown option '--bogus'/i],
     [['stray'], /unexpected argument "stray"/],
   ])('rejects %j', (argv, message) => {

@@ -98,10 +98,11 @@ describe('attr NULL: the namespace defaults, clamped to the maxima', () => {
     const p = predictMqOpen(s, req({ attr: null }));
     expect(p.outcome.verdict).toBe('indeterminate');
   });
-  it('uses the fixed 10 × 8192 before Linux 3.5', () => {
-    const s = snapshot({ release: '3.2.0' });
+  it('uses msg_max × msgsize_max before Linux 3.5 (there were no *_default sysctls)', () => {
+    const s = snapshot({ release: '3.2.0', msg_max: 50, msgsize_max: 4096, soft: 'unlimited' });
     s.mqueue.msg_default = na('absent before 3.5');
-    expect(predictMqOpen(s, req({ attr: null })).effectiveAttr).toMatchObject({ maxmsg: 10, msgsize: 8192 });
+    s.mqueue.msgsize_default = na('absent before 3.5');
+    expect(predictMqOpen(s, req({ attr: null })).effectiveAttr).toMatchObject({ maxmsg: 50, msgsize: 4096 });
   });
 });
 
@@ -144,6 +145,19 @@ describe('RLIMIT_MSGQUEUE (EMFILE, queue memory)', () => {
     // ENOSPC is checked first and could not be evaluated.
     expect(p.outcome.errnoCertain).toBe(false);
   });
+  it('with unknown usage, a failure found at queue 10 is only an upper bound', () => {
+    const p = predict({ queues: null }, req({ count: 300 }));
+    expect(p.outcome).toMatchObject({ verdict: 'failure', errno: 'EMFILE', opened: 9, errnoCertain: false });
+    expect(p.outcome.unknowns.join(' ')).toMatch(/bytes already charged to uid 0/);
+    const q = predict({ queues: null, queues_max: 5, soft: 'unlimited' }, req({ count: 10 }));
+    expect(q.blockers[0]!.kind === 'limit' && q.blockers[0]!.summary).toMatch(/at least 0 of 5 queues are in use \(the rest is unknown\)/);
+    expect(q.outcome.errnoCertain).toBe(false);
+  });
+  it('with unsized queues of the uid, the failure is uncertain too', () => {
+    const unsized = { ...queue('x', 0, 10, 8192), attr: na('EACCES') };
+    const p = predict({ queues: [unsized], soft: 3 * DEFAULT_COST }, req({ count: 5 }));
+    expect(p.outcome).toMatchObject({ verdict: 'failure', errno: 'EMFILE', errnoCertain: false });
+  });
 });
 
 describe('queues_max (ENOSPC)', () => {
@@ -168,6 +182,20 @@ describe('queues_max (ENOSPC)', () => {
     expect(b.fixes.immediate[0]!.command).toBe('nsenter --target 4242 --ipc sysctl -w fs.mqueue.queues_max=2');
     expect(b.origin).toMatch(/private IPC namespace/);
     expect(b.fixes.notes.join(' ')).toMatch(/host sysctl.d files never reach it/);
+  });
+});
+
+describe('queues the application already holds (a preflight workload of several sizes)', () => {
+  it('count toward descriptors, queues_max and the byte budget', () => {
+    const held = { queues: 600, bytes: 600 * 224 };
+    const nofile = predictMqOpen(snapshot({ nofileSoft: 1024, soft: 'unlimited', queues_max: 2000 }), attr(1, 128), held);
+    expect(nofile.outcome.errno).toBeNull();
+    const more = predictMqOpen(snapshot({ nofileSoft: 1024, soft: 'unlimited', queues_max: 2000 }), req({ attr: { maxmsg: 1, msgsize: 128 }, count: 600 }), held);
+    expect(more.outcome).toMatchObject({ errno: 'EMFILE', opened: 1024 - 3 - 600 });
+    expect(more.blockers[0]).toMatchObject({ limit: 'RLIMIT_NOFILE', needed: 1203 });
+    const budget = predictMqOpen(snapshot({ soft: 2 * DEFAULT_COST }), req(), { queues: 2, bytes: 2 * DEFAULT_COST });
+    expect(budget.outcome.errno).toBe('EMFILE');
+    expect(budget.charge.chargedBytes).toBe(2 * DEFAULT_COST);
   });
 });
 
@@ -230,6 +258,8 @@ describe('an existing queue', () => {
   it('opens, ignoring attr, and warns that the requested size does not take effect', () => {
     const p = predict({ queues, msg_max: 10 }, req({ name: '/orders', attr: { maxmsg: 99999, msgsize: 99999 } }));
     expect(p.outcome.errno).toBeNull();
+    expect(p.cost).toMatchObject({ bytes: 0, formula: expect.stringMatching(/existing queue charges nothing/) });
+    expect(p.headroom.notes).toEqual(['Opening an existing queue charges nothing and takes no queue slot.']);
     expect(p.effectiveAttr).toEqual({ maxmsg: 50, msgsize: 1024, source: 'existing queue' });
     expect(p.warnings.join(' ')).toMatch(/ignores the requested attr 99999 × 99999.*keeps its own 50 × 1024/);
   });
