@@ -27,20 +27,23 @@ function precompileValidators() {
 
 precompileValidators();
 
-// main.ts imports the cold commands dynamically; in the hot bundle they become a
-// require() of dist/commands.cjs, so check never parses tune/apply/yargs code.
+// main.ts imports every command but check and limits dynamically. In the hot
+// bundle those imports become a require() of dist/commands.cjs (tune, apply,
+// help) or dist/preflight.cjs (the container entrypoint, itself hot in
+// containers), so check never parses their code.
 const coldCommands = {
   name: 'cold-commands',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(tune|apply|yargs-cli|profile-input)\.js$/ }, (args) =>
-      /src\/cli\/(main|preflight)\.ts$/.test(args.importer) ? { path: './commands.cjs', external: true } : undefined,
-    );
+    b.onResolve({ filter: /^\.\/(tune|apply|yargs-cli|profile-input|preflight)\.js$/ }, (args) => {
+      if (!/src\/cli\/(main|preflight)\.ts$/.test(args.importer)) return undefined;
+      return { path: args.path === './preflight.js' ? './preflight.cjs' : './commands.cjs', external: true };
+    });
   },
 };
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { 'mq-doctor': 'src/cli/entry.ts', commands: 'src/cli/commands.ts' },
+  entryPoints: { 'mq-doctor': 'src/cli/entry.ts', commands: 'src/cli/commands.ts', preflight: 'src/cli/preflight.ts' },
   plugins: [coldCommands],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },

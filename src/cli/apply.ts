@@ -1,15 +1,16 @@
 import { writeOut } from './output.js';
 import { createTwoFilesPatch } from 'diff';
 import { groupDigits as fmt } from '../model/units.js';
-import { logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
+import { highestConfiguredRlimits, highestConfiguredSysctls, isDirectory, logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
+import { parseIntStrict } from '../probe/procfs.js';
 import type { Snapshot } from '../snapshot.js';
-import { DEFAULTS, type DerivedSetting, isSysctlKey, type SysctlKey } from '../tune/derive.js';
-import { type Plan, type Decision, planApply, valuesInOwnFiles } from '../tune/plan.js';
+import { DEFAULTS, type DerivedSetting, isSysctlKey, type SettingKey, type SysctlKey } from '../tune/derive.js';
+import { type Decision, type Plan, planApply, valuesInOwnFiles } from '../tune/plan.js';
 import { ownerOf } from '../tune/profile.js';
 import { FILES, type Owner } from '../tune/render/common.js';
 import { applyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
 import type { ApplyArgs, VerifyArgs } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { deriveOrFail, loadProfile } from './profile-input.js';
 import { takeSnapshot } from './snapshot.js';
 import { PRODUCER } from './tune.js';
@@ -74,19 +75,32 @@ function reportLines(r: ApplyReport): string[] {
   return out;
 }
 
-function prepare(path: string, ownerFlag: ApplyArgs['owner'], root: string, allowLower: boolean, live: boolean) {
+/** What apply and verify both need: the profile, what it requires, and what is configured now. */
+function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: string) {
+  if (!isDirectory(root)) throw new UsageError(`--root ${root} is not an existing directory`);
   const profile = loadProfile({ kind: 'file', path }, ownerFlag);
   const snap = takeSnapshot(undefined);
   const d = deriveOrFail(profile, snap, `profile ${path}`);
   const owner = ownerOf(profile);
-  const files = Object.fromEntries(ownPaths(owner).map((p) => [p, readCurrent(root, p)]));
-  const liveValues = root === '/' ? liveSysctls(snap) : {};
-  const plan = planApply(profile, d.settings, owner, { live: liveValues, files }, { allowLower, live, producer: PRODUCER });
-  const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
-  const warnings = [...plan.warnings, ...precedenceWarnings(root, sysctlKeys), ...removeIpcWarning(root, owner)];
-  return { profile, d, owner, files, liveValues, plan, warnings };
+  const needsRlimits = d.settings.filter((s) => !isSysctlKey(s.key));
+  if (needsRlimits.length > 0 && owner.kind === 'none') {
+    throw new UsageError(
+      `profile ${path} needs ${needsRlimits.map((s) => `${s.key} ${fmt(s.value)}`).join(' and ')}, which is set per user or service: name its owner ("owner" in the profile, or --user / --service)`,
+    );
+  }
+  let files: Record<string, string | null>;
+  try {
+    files = Object.fromEntries(ownPaths(owner).map((p) => [p, readCurrent(root, p)]));
+  } catch (err) {
+    // e.g. a symlink where mq-doctor's file belongs: refused, never followed.
+    throw new UsageError(`cannot use ${root} as it is: ${(err as Error).message}`);
+  }
+  const configured: Partial<Record<SettingKey, number>> = {};
+  for (const [key, v] of highestConfiguredSysctls(root)) if (isSysctlKey(key as SettingKey)) configured[key as SysctlKey] = v.value;
+  for (const [key, v] of Object.entries(highestConfiguredRlimits(root, owner))) if (Number.isFinite(v.value)) configured[key as SettingKey] = v.value;
+  const live = root === '/' ? liveSysctls(snap) : {};
+  return { profile, d, owner, files, configured, live };
 }
-
 function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Partial<Record<SysctlKey, number>>): string[] {
   const out: string[] = [];
   for (const f of plan.files) {
@@ -99,7 +113,10 @@ function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Par
 }
 
 export async function runApply(args: ApplyArgs): Promise<number> {
-  const { profile, plan, files, liveValues, warnings } = prepare(args.path, args.owner, args.root, args.allowLower, args.live);
+  const { profile, d, owner, files, configured, live: liveValues } = inspect(args.path, args.owner, args.root);
+  const plan = planApply(profile, d.settings, owner, { live: liveValues, files, configured }, { allowLower: args.allowLower, live: args.live, producer: PRODUCER });
+  const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
+  const warnings = [...plan.warnings, ...precedenceWarnings(args.root, sysctlKeys), ...removeIpcWarning(args.root, owner)];
   const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
   let code: number = EXIT.ok;
   if (args.dryRun) {
@@ -123,9 +140,20 @@ interface VerifyRow {
   status: 'ok' | 'higher' | 'drift';
 }
 
-function sourceOf(root: string, key: SysctlKey): { path: string; value: number } | null {
+function sourceOf(root: string, key: SysctlKey): { path: string; value: number | null } | null {
   const setting = sysctlFilesInOrder(root).filter((f) => f.values.has(key)).pop();
-  return setting ? { path: setting.path, value: Number(setting.values.get(key)) } : null;
+  if (!setting) return null;
+  const value = parseIntStrict(setting.values.get(key) ?? '');
+  return { path: setting.path, value: value ?? null };
+}
+
+/**
+ * Drift: the live value, or the value configured to apply at boot, is below
+ * what the profile needs (or nothing configures it). Higher is fine: raise-only.
+ */
+function status(expected: number, values: Array<number | null>): VerifyRow['status'] {
+  if (values.every((v) => v === null) || values.some((v) => v !== null && v < expected)) return 'drift';
+  return values.some((v) => v !== null && v > expected) ? 'higher' : 'ok';
 }
 
 export function verifyRows(settings: DerivedSetting[], root: string, live: Partial<Record<SysctlKey, number>>, owner: Owner, files: Record<string, string | null>): VerifyRow[] {
@@ -133,20 +161,20 @@ export function verifyRows(settings: DerivedSetting[], root: string, live: Parti
   return settings.map((s) => {
     if (isSysctlKey(s.key)) {
       const src = sourceOf(root, s.key);
-      const value = live[s.key] ?? src?.value ?? null;
-      const status = value === null || value < s.value ? 'drift' : value > s.value ? 'higher' : 'ok';
-      return { key: s.key, expected: s.value, live: live[s.key] ?? null, configured: src?.value ?? null, source: src?.path ?? 'no sysctl.d file sets it', status };
+      const liveValue = live[s.key] ?? null;
+      const configured = src?.value ?? null;
+      const source = src ? (src.value === null ? `${src.path} (not an integer)` : src.path) : 'no sysctl.d file sets it';
+      return { key: s.key, expected: s.value, live: liveValue, configured, source, status: status(s.value, [liveValue, src ? configured : null]) };
     }
     const path = owner.kind === 'user' ? FILES.limits : owner.kind === 'service' ? FILES.dropIn(owner.service) : null;
     const value = own[s.key] ?? null;
-    const status = value === null || value < s.value ? 'drift' : value > s.value ? 'higher' : 'ok';
-    return { key: s.key, expected: s.value, live: null, configured: value, source: path ? (files[path] ? path : `${path} (missing)`) : 'no owner in the profile', status };
+    return { key: s.key, expected: s.value, live: null, configured: value, source: path ? (files[path] ? path : `${path} (missing)`) : 'no owner in the profile', status: status(s.value, [value]) };
   });
 }
 
 export async function runVerify(args: VerifyArgs): Promise<number> {
-  const { profile, d, owner, files, liveValues } = prepare(args.path, args.owner, args.root, false, false);
-  const rows = verifyRows(d.settings, args.root, liveValues, owner, files);
+  const { profile, d, owner, files, live } = inspect(args.path, args.owner, args.root);
+  const rows = verifyRows(d.settings, args.root, live, owner, files);
   const drift = rows.some((r) => r.status === 'drift');
   if (args.json) {
     writeOut(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
@@ -163,6 +191,7 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
 }
 
 export async function runRollback(args: { root: string }): Promise<number> {
+  if (!isDirectory(args.root)) throw new UsageError(`--root ${args.root} is not an existing directory`);
   const r = await rollbackLast(args.root);
   const lines = [r.message];
   for (const p of r.restored) lines.push(`  restored  ${p}`);

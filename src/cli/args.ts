@@ -1,5 +1,6 @@
 // Turns raw flag values (from util.parseArgs or yargs) into typed arguments.
 // Every rejection is a UsageError with one line a person can act on.
+import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Access, MqAttr, MqOpenRequest } from '../model/types.js';
 import { isUsageError, UsageError } from './exit-codes.js';
@@ -186,7 +187,8 @@ function profilePath(raw: RawValues, command: string): string {
 function rootOf(raw: RawValues): string {
   const root = str(raw, 'root') ?? '/';
   if (!root.startsWith('/')) throw new UsageError(`--root must be an absolute path, got "${root}"`);
-  return root;
+  // "/." and "//" are the real root: normalised, they get live values and live writes as "/" does.
+  return posix.resolve(root);
 }
 
 export function applyArgs(raw: RawValues): ApplyArgs {

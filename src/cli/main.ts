@@ -7,7 +7,6 @@ import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawVal
 import { runCheck } from './check.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
-import { runPreflight } from './preflight.js';
 import type { CommandName } from './options.js';
 
 /** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
@@ -19,7 +18,8 @@ export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<n
   apply: async (raw) => (await import('./apply.js')).runApply(applyArgs(raw)),
   verify: async (raw) => (await import('./apply.js')).runVerify(verifyArgs(raw)),
   rollback: async (raw) => (await import('./apply.js')).runRollback(rollbackArgs(raw)),
-  preflight: (raw) => runPreflight(preflightArgs(raw, process.env)),
+  // Its own bundle (dist/preflight.cjs): check and limits need none of it.
+  preflight: async (raw) => (await import('./preflight.js')).runPreflight(preflightArgs(raw, process.env)),
 };
 const NEEDS_YARGS = /^(-h|--help|--version|--get-yargs-completions|completion)$/;
 
@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       writeErr(usageLine(err.message));
       return EXIT.usage;
     }
-    log.error({ err }, 'internal error');
+    // The message only: pino would print the whole stack, and an error is one line.
+    log.error({ error: (err as Error).message ?? String(err) }, 'internal error');
     writeErr(usageLine(`internal error: ${(err as Error).message ?? String(err)} (set MQ_DOCTOR_DEBUG=1 for the stack)`));
     if (process.env.MQ_DOCTOR_DEBUG === '1') writeErr(`${(err as Error).stack}\n`);
     return EXIT.internal;

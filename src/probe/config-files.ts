@@ -1,6 +1,6 @@
 // Reads the configuration that decides what wins at boot: sysctl.d ordering,
 // logind's RemoveIPC, users. Everything is read under --root so image trees work.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** sysctl.d(5): same-named files in earlier directories mask later ones. */
@@ -90,4 +90,66 @@ export function uidOf(root: string, user: string): number | null {
 export function sysUidMax(root: string): number {
   const m = /^\s*SYS_UID_MAX\s+(\d+)/m.exec(read(root, '/etc/login.defs') ?? '');
   return m ? Number(m[1]) : 999;
+}
+
+/** Whether --root names an existing directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The highest value each key has in any sysctl file: what a raise-only apply must not undercut. */
+export function highestConfiguredSysctls(root: string): Map<string, { value: number; source: string }> {
+  const out = new Map<string, { value: number; source: string }>();
+  for (const f of sysctlFilesInOrder(root)) {
+    for (const [key, text] of f.values) {
+      const value = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (Number.isSafeInteger(value) && value > (out.get(key)?.value ?? -1)) out.set(key, { value, source: f.path });
+    }
+  }
+  return out;
+}
+
+type RlimitKey = 'RLIMIT_MSGQUEUE' | 'RLIMIT_NOFILE';
+const ITEM: Record<string, RlimitKey> = { msgqueue: 'RLIMIT_MSGQUEUE', nofile: 'RLIMIT_NOFILE', LimitMSGQUEUE: 'RLIMIT_MSGQUEUE', LimitNOFILE: 'RLIMIT_NOFILE' };
+
+/** "unlimited", "infinity" and "-1" all mean no limit. */
+const limitNumber = (v: string): number => (/^(unlimited|infinity|-1)$/i.test(v) ? Infinity : /^\d+$/.test(v) ? Number(v) : NaN);
+
+/**
+ * The highest hard RLIMIT_MSGQUEUE / RLIMIT_NOFILE already configured for an
+ * owner: limits.conf and limits.d lines for a user (its name or "*"), the unit
+ * file and its drop-ins for a service.
+ */
+export function highestConfiguredRlimits(
+  root: string,
+  owner: { kind: 'user'; user: string } | { kind: 'service'; service: string } | { kind: 'none' },
+): Partial<Record<RlimitKey, { value: number; source: string }>> {
+  const out: Partial<Record<RlimitKey, { value: number; source: string }>> = {};
+  const note = (key: RlimitKey | undefined, value: number, source: string) => {
+    if (key && !Number.isNaN(value) && value > (out[key]?.value ?? -1)) out[key] = { value, source };
+  };
+  if (owner.kind === 'user') {
+    const files = ['/etc/security/limits.conf', ...list(root, '/etc/security/limits.d').filter((f) => f.endsWith('.conf')).sort().map((f) => `/etc/security/limits.d/${f}`)];
+    for (const path of files) {
+      for (const line of (read(root, path) ?? '').split('\n')) {
+        const [domain, type, item, value] = line.trim().split(/\s+/);
+        if (!value || line.trim().startsWith('#') || (domain !== owner.user && domain !== '*') || (type !== 'hard' && type !== '-')) continue;
+        note(ITEM[item!], limitNumber(value), path);
+      }
+    }
+  } else if (owner.kind === 'service') {
+    const dirs = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+    const files = dirs.flatMap((d) => [
+      `${d}/${owner.service}`,
+      ...list(root, `${d}/${owner.service}.d`).filter((f) => f.endsWith('.conf')).map((f) => `${d}/${owner.service}.d/${f}`),
+    ]);
+    for (const path of files) {
+      for (const m of (read(root, path) ?? '').matchAll(/^\s*(LimitMSGQUEUE|LimitNOFILE)\s*=\s*(?:[^:\s]+:)?(\S+)\s*$/gm)) note(ITEM[m[1]!], limitNumber(m[2]!), path);
+    }
+  }
+  return out;
 }

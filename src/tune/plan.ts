@@ -13,6 +13,8 @@ export interface CurrentState {
   live: Partial<Record<SysctlKey, number>>;
   /** Existing content of each file the apply may write, by path; null when absent. */
   files: Record<string, string | null>;
+  /** The highest value each key has anywhere else in the configuration (other sysctl.d files, limits.conf, the unit). */
+  configured: Partial<Record<SettingKey, number>>;
 }
 
 export type Decision =
@@ -22,7 +24,7 @@ export type Decision =
 
 export interface Plan {
   files: Array<{ path: string; content: string }>;
-  sysctls: Array<{ key: SysctlKey; value: number }>;
+  sysctls: Array<{ key: SysctlKey; value: number; raiseOnly: boolean }>;
   decisions: Decision[];
   warnings: string[];
 }
@@ -55,7 +57,10 @@ export function planApply(
   const decisions: Decision[] = [];
   const warnings: string[] = [];
   const written: DerivedSetting[] = settings.map((s) => {
-    const now = (isSysctlKey(s.key) ? current.live[s.key] : undefined) ?? own[s.key] ?? null;
+    // Raise-only means against the highest value in force or configured anywhere:
+    // our file must not win at boot with less than another file asked for.
+    const known = [isSysctlKey(s.key) ? current.live[s.key] : undefined, own[s.key], current.configured[s.key]].filter((v): v is number => v !== undefined);
+    const now = known.length ? Math.max(...known) : null;
     if (now !== null && now > s.value && !opts.allowLower) {
       decisions.push({ key: s.key, kind: 'kept-higher', current: now, needed: s.value, why: s.why });
       // Written as it is now: dropping it from our file could lower it at the next boot.
@@ -89,7 +94,7 @@ export function planApply(
     }
   }
   const sysctls = opts.live
-    ? written.flatMap((s) => (isSysctlKey(s.key) && current.live[s.key] !== s.value ? [{ key: s.key, value: s.value }] : []))
+    ? written.flatMap((s) => (isSysctlKey(s.key) && current.live[s.key] !== s.value ? [{ key: s.key, value: s.value, raiseOnly: !opts.allowLower }] : []))
     : [];
   return { files, sysctls, decisions, warnings };
 }

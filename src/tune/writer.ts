@@ -53,6 +53,11 @@ export interface PlannedSysctl {
   /** e.g. fs.mqueue.msg_max */
   key: string;
   value: number;
+  /**
+   * Leave a live value that is already higher. Checked under the lock, so an
+   * apply that planned before a concurrent one raised the value cannot undo it.
+   */
+  raiseOnly?: boolean;
 }
 
 export interface ApplyPlan {
@@ -164,7 +169,7 @@ function inspect(root: string, plan: ApplyPlan, procRoot: string): Inspection {
       if (keys.has(s.key)) throw new WriterError('EINVAL', `EINVAL: ${s.key} is planned twice`);
       keys.add(s.key);
       const old = readSysctlStrict(s.key, procRoot);
-      return old === s.value ? { kind: 'unchanged', value: old } : { kind: 'write', old };
+      return old === s.value || (s.raiseOnly === true && old > s.value) ? { kind: 'unchanged', value: old } : { kind: 'write', old };
     } catch (e) {
       return { kind: 'failed', error: describe(e) };
     }

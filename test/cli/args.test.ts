@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkArgs, fastParse, parseLong } from '../../src/cli/args.js';
+import { applyArgs, checkArgs, fastParse, parseLong } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 
 const check = (...argv: string[]) => checkArgs(fastParse('check', argv));
@@ -38,5 +38,12 @@ describe('check arguments', () => {
   it('reads flags', () => {
     const a = check('--name', '/orders', '--exclusive', '--access', 'wronly', '--mode', '0644', '--json', '--pid', '77');
     expect(a).toMatchObject({ pid: 77, json: true, request: { name: '/orders', exclusive: true, access: 'wronly', mode: 0o644 } });
+  });
+});
+
+describe('apply arguments', () => {
+  it('normalises --root, so "//" and "/." are the real root with live writes', () => {
+    for (const root of ['//', '/.', '/']) expect(applyArgs({ profile: 'p.json', root })).toMatchObject({ root: '/', live: true });
+    expect(applyArgs({ profile: 'p.json', root: '/img/./x/' })).toMatchObject({ root: '/img/x', live: false });
   });
 });

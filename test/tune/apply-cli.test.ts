@@ -1,6 +1,6 @@
 // apply / verify / rollback through the built CLI, into temporary roots, and
 // live inside a private IPC namespace where a real mq_open shows the effect.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,41 @@ describe('apply into an alternate root', () => {
     expect(readFileSync(sysctlFile(root), 'utf8')).toMatch(/^fs\.mqueue\.msg_max = 3600$/m);
   });
 
+  it('raise-only counts every configured value: an earlier sysctl.d file, the unit, its own file', () => {
+    const root = newRoot();
+    mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/sysctl.d/50-site.conf'), 'fs.mqueue.msg_max = 5000\n');
+    mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+    writeFileSync(join(root, 'etc/systemd/system/ipcqueue-app.service'), '[Service]\nExecStart=/bin/true\nLimitMSGQUEUE=100000000\n');
+    const r = runCli(['apply', '--profile', PROFILE, '--root', root]);
+    expect(r.stdout).toMatch(/fs\.mqueue\.msg_max\s+kept at 5,000/);
+    expect(r.stdout).toMatch(/RLIMIT_MSGQUEUE\s+kept at 100,000,000/);
+    expect(readFileSync(sysctlFile(root), 'utf8')).toMatch(/^fs\.mqueue\.msg_max = 5000$/m);
+    expect(readFileSync(dropIn(root), 'utf8')).toMatch(/^LimitMSGQUEUE=100000000$/m);
+  });
+
+  it('a profile that needs an rlimit but names no owner is refused before anything is written', () => {
+    const root = newRoot();
+    const p = join(root, 'p.json');
+    writeFileSync(p, JSON.stringify({ name: 'ownerless', workload: { queues: [{ maxmsg: 3600, msgsize: 16384 }] } }));
+    const r = runCli(['apply', '--profile', p, '--root', root]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs RLIMIT_MSGQUEUE 65,260,800, which is set per user or service: name its owner/);
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+  });
+
+  it('refuses a symlink where its file belongs, with one line', () => {
+    const root = newRoot();
+    mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+    writeFileSync(join(root, 'elsewhere'), 'x\n');
+    symlinkSync(join(root, 'elsewhere'), sysctlFile(root));
+    const r = runCli(['apply', '--profile', PROFILE, '--root', root]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/symlink/);
+    expect(readFileSync(join(root, 'elsewhere'), 'utf8')).toBe('x\n');
+  });
+
   it('--dry-run prints a unified diff and writes nothing', () => {
     const root = newRoot();
     const r = runCli(['apply', '--profile', PROFILE, '--root', root, '--dry-run']);
@@ -66,6 +101,7 @@ describe('apply into an alternate root', () => {
     const ok = runCli(['verify', '--profile', PROFILE, '--root', root, '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).rows.map((r: { status: string }) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    // A configured value below the need is drift even while the live one is fine.
     writeFileSync(join(root, 'etc/sysctl.d/99-zz.conf'), 'fs/mqueue/msg_max = 50\n');
     const drift = runCli(['verify', '--profile', PROFILE, '--root', root]);
     expect(drift.code).toBe(1);
@@ -90,6 +126,8 @@ describe('apply into an alternate root', () => {
     [['apply', '--profile', '/nonexistent.json'], /cannot read profile \/nonexistent\.json \(ENOENT\)/],
     [['apply'], /apply needs --profile FILE/],
     [['apply', '--profile', PROFILE, '--root', 'relative'], /--root must be an absolute path/],
+    [['apply', '--profile', PROFILE, '--root', '/nonexistent-root'], /--root \/nonexistent-root is not an existing directory/],
+    [['rollback', '--root', '/nonexistent-root'], /is not an existing directory/],
     [['tune', '--maxmsg', '70000', '--msgsize', '128'], /maxmsg 70,000 is over the kernel's hard cap HARD_MSGMAX = 65,536/],
     [['tune', '--profile', PROFILE, '--user', 'a', '--service', 'b.service'], /not both/],
     [['tune', '--maxmsg', '10', '--msgsize', '10', '--format', 'xml'], /--format must be one of/],
