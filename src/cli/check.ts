@@ -27,8 +27,12 @@ export function exitCodeFor(p: Prediction, live: LiveReport | null): number {
   }
 }
 
-export function runCheckOn(snap: Snapshot, args: CheckArgs, live: LiveReport | null): { stdout: string; code: number } {
-  const prediction = predictMqOpen(snap, args.request);
+export function runCheckOn(
+  snap: Snapshot,
+  args: CheckArgs,
+  live: LiveReport | null,
+  prediction: Prediction = predictMqOpen(snap, args.request),
+): { stdout: string; code: number } {
   const stdout = args.json
     ? `${JSON.stringify(checkDocument(snap, prediction, live), null, 2)}\n`
     : renderCheckText(snap, prediction, live);
@@ -37,14 +41,14 @@ export function runCheckOn(snap: Snapshot, args: CheckArgs, live: LiveReport | n
 
 export function runCheck(args: CheckArgs): number {
   const snap = takeSnapshot(args.pid);
+  const prediction = predictMqOpen(snap, args.request);
   let live: LiveReport | null = null;
   if (args.live) {
-    const prediction = predictMqOpen(snap, args.request);
     const r = liveMqOpen(args.request);
     live = r.ok ? { ran: true, result: r.value, agrees: liveAgrees(prediction, r.value) } : { ran: false, reason: r.reason };
     if (live.ran && !live.agrees) log.warn({ prediction: prediction.outcome, live: live.result }, 'live mq_open disagrees with the prediction');
   }
-  const { stdout, code } = runCheckOn(snap, args, live);
+  const { stdout, code } = runCheckOn(snap, args, live, prediction);
   writeOut(stdout);
   return code;
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { kernelEra } from '../model/era.js';
-import { namespaceUsage } from '../model/usage.js';
+import { kernelModel } from '../model/limits-analysis.js';
 import type { Snapshot } from '../snapshot.js';
 import { type DeriveContext, type Derivation, deriveSettings } from '../tune/derive.js';
 import { type Profile, parseProfile, profileFromFlags } from '../tune/profile.js';
@@ -28,15 +27,21 @@ export function loadProfile(source: ProfileSource, owner: OwnerFlag): Profile {
   return owner ? { ...profile, owner } : profile;
 }
 
-export function deriveContext(snap: Snapshot): DeriveContext {
-  const era = kernelEra(snap.kernel.release);
-  const wordBits = snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64;
-  return { era, wordBits, queuesInUse: namespaceUsage(snap, era, wordBits).queuesInUse ?? null };
+/**
+ * The queues already in use, less the profile's own named queues: once the
+ * application has created them they would otherwise count twice, and every
+ * verify or re-apply would ask for more.
+ */
+export function deriveContext(snap: Snapshot, profile: Profile): DeriveContext {
+  const { era, wordBits } = kernelModel(snap);
+  const own = new Set((profile.workload?.queues ?? []).flatMap((q) => (q.name ? [q.name.slice(1)] : [])));
+  const queuesInUse = snap.queues.ok ? snap.queues.value.queues.filter((q) => !own.has(q.name)).length : null;
+  return { era, wordBits, queuesInUse };
 }
 
 /** Derives, or explains (as a usage error) which kernel cap or profile value makes the workload impossible. */
 export function deriveOrFail(profile: Profile, snap: Snapshot, label: string): Derivation & { ok: true } {
-  const d = deriveSettings(profile, deriveContext(snap));
+  const d = deriveSettings(profile, deriveContext(snap, profile));
   if (!d.ok) throw new UsageError(`${label} cannot be met: ${d.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
   return d;
 }

@@ -35,7 +35,10 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .version(pkg.version)
     .help()
     .alias('h', 'help')
-    .epilogue('Exit codes: 0 success predicted, 1 failure predicted, 2 usage error, 3 indeterminate, 70 internal error.')
+    .epilogue(
+      'Exit codes: 0 success (predicted, applied, no drift), 1 failure (predicted, not all applied, drift), 2 usage error, ' +
+        '3 indeterminate, 70 internal error; preflight: 78 the container cannot run the workload, 126/127 CMD not executable/not found.',
+    )
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {

@@ -15,8 +15,10 @@ export interface FixContext {
   sysResource: boolean;
 }
 
-export const SYSCTL_D_FILE = '/etc/sysctl.d/60-mq-doctor.conf';
-export const LIMITS_D_FILE = '/etc/security/limits.d/60-mq-doctor.conf';
+// Files for a fix made by hand: not the ones `mq-doctor apply` owns, whose
+// rollback would refuse a file edited since.
+export const SYSCTL_D_FILE = '/etc/sysctl.d/90-mqueue.conf';
+export const LIMITS_D_FILE = '/etc/security/limits.d/90-mqueue.conf';
 
 export function sysctlFixes(key: string, value: number, ctx: FixContext): Fixes {
   const fixes: Fixes = { immediate: [], persistent: [], container: [], notes: [] };
@@ -30,7 +32,7 @@ export function sysctlFixes(key: string, value: number, ctx: FixContext): Fixes 
     fixes.immediate.push({ what: 'now, in this IPC namespace (as root)', command: set });
   }
   fixes.persistent.push({
-    what: `at every boot: add the line to ${SYSCTL_D_FILE}, then apply it`,
+    what: `at every boot: add the line to ${SYSCTL_D_FILE} and apply it (or let \`mq-doctor apply --profile\` write its own file)`,
     command: `echo '${key} = ${value}' >> ${SYSCTL_D_FILE} && sysctl --system`,
   });
   fixes.container.push(

@@ -3,7 +3,7 @@
 // queue's checks or the creation checks, in the order the running kernel makes them.
 import type { Avail, QueueInfo, RlimValue, Snapshot } from '../snapshot.js';
 import { HARD_MSGMAX, HARD_MSGSIZEMAX, queueCost } from './cost.js';
-import { kernelEra } from './era.js';
+import { kernelModel } from './limits-analysis.js';
 import { type FixContext, rlimitFixes, sysctlFixes } from './fixes.js';
 import { headroomFor } from './headroom.js';
 import { namespaceUsage, usageOf } from './usage.js';
@@ -58,11 +58,10 @@ function mayAccess(q: QueueInfo, req: MqOpenRequest, snap: Snapshot): Avail<bool
 }
 
 export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = { queues: 0, bytes: 0 }): Prediction {
-  const era = kernelEra(snap.kernel.release);
+  const { era, wordBits } = kernelModel(snap);
   const assumptions: string[] = [];
   const warnings: string[] = [];
   if (!snap.kernel.release.ok || era.basis.startsWith('assumed')) assumptions.push(`Kernel rules: ${era.basis}.`);
-  const wordBits = snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64;
   if (!snap.kernel.wordBits.ok) assumptions.push(`Assumed a 64-bit kernel (${snap.kernel.wordBits.reason}).`);
   const { target } = snap;
   const caps = target.capabilities;

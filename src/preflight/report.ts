@@ -2,6 +2,7 @@
 // bootstrap checks: a count, then one numbered line per check with the actual
 // and the required value, then the change for each container runtime.
 import type { Blocker, LimitBlocker } from '../model/types.js';
+import { KERNEL_DEFAULTS } from '../model/cost.js';
 import { groupDigits as n } from '../model/units.js';
 import { rlim } from '../render/format.js';
 
@@ -37,7 +38,8 @@ export function failedChecksReport(blockers: Blocker[], appliedNote: string[]): 
     const tag = `[${i + 1}]`;
     switch (b.kind) {
       case 'limit': {
-        const hard = (b.limit === 'RLIMIT_MSGQUEUE' || b.limit === 'RLIMIT_NOFILE') && b.hard !== undefined ? `; the hard limit is [${rlim(b.hard)}], so it must be raised from outside` : '';
+        const hardTooLow = b.hard !== undefined && b.hard !== 'unlimited' && b.hard < b.needed;
+        const hard = hardTooLow ? `; the hard limit is [${rlim(b.hard!)}], so it must be raised from outside` : '';
         out.push(`${tag}: ${UNITS[b.limit]} [${rlim(b.actual)}] is too low, increase to at least [${n(b.needed)}]${hard} (mq_open fails with ${b.errno})`);
         out.push(...runtimeLines(b).map((l) => `     ${l}`));
         break;
@@ -51,7 +53,8 @@ export function failedChecksReport(blockers: Blocker[], appliedNote: string[]): 
       }
     }
   });
-  out.push('A container with its own IPC namespace (the default) starts from the kernel defaults (msg_max 10, msgsize_max 8192, queues_max 256), whatever the host\'s sysctl.d says.');
+  const D = KERNEL_DEFAULTS;
+  out.push(`A container with its own IPC namespace (the default) starts from the kernel defaults (msg_max ${D.msg_max}, msgsize_max ${D.msgsize_max}, queues_max ${D.queues_max}), whatever the host's sysctl.d says.`);
   if (appliedNote.length) out.push('Already raised from inside:', ...appliedNote.map((l) => `  ${l}`));
   return `${out.join('\n')}\n`;
 }

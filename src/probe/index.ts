@@ -10,7 +10,7 @@ import {
 } from '../snapshot.js';
 import { probeKernel } from './kernel.js';
 import { loadNative, nativeStatus } from './native.js';
-import { processExists, probeProcess } from './process.js';
+import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './process.js';
 import { errorReason } from './procfs.js';
 import { probeQueues } from './queues.js';
 import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
@@ -24,10 +24,11 @@ export class NoSuchProcess extends Error {}
 
 type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string };
 
-function allUnavailable<T extends object>(keys: T, reason: string): { [K in keyof T]: Avail<never> } {
-  return Object.fromEntries(Object.keys(keys).map((k) => [k, unavailable(reason)])) as {
-    [K in keyof T]: Avail<never>;
-  };
+const MQUEUE_KEYS = ['msg_max', 'msgsize_max', 'queues_max', 'msg_default', 'msgsize_default'] as const;
+const SYSV_KEYS = ['msgmax', 'msgmnb', 'msgmni'] as const;
+
+function allUnavailable<K extends string>(keys: readonly K[], reason: string): Record<K, Avail<never>> {
+  return Object.fromEntries(keys.map((k) => [k, unavailable(reason)])) as Record<K, Avail<never>>;
 }
 
 /**
@@ -38,12 +39,7 @@ function sysctlsOfNamespace(pid: number): Sysctls {
   const source = `/proc/sys of process ${pid}'s IPC namespace (entered with setns)`;
   const fail = (why: string): Sysctls => {
     const reason = `process ${pid} is in another IPC namespace and ${why}`;
-    const here = probeMqueueSysctls();
-    return {
-      mqueue: allUnavailable(here, reason),
-      sysv: allUnavailable(probeSysvSysctls(), reason),
-      source,
-    };
+    return { mqueue: allUnavailable(MQUEUE_KEYS, reason), sysv: allUnavailable(SYSV_KEYS, reason), source };
   };
   const addon = loadNative();
   if (!addon.ok) return fail(`entering it needs setns: ${addon.reason}`);
@@ -77,7 +73,7 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
   const { pid } = opts;
   if (pid !== undefined && !processExists(pid)) throw new NoSuchProcess(`no process with pid ${pid}`);
   const target = probeProcess(pid);
-  const ownIpc = pid === undefined ? target.ipcNamespace : probeProcess(undefined).ipcNamespace;
+  const ownIpc = pid === undefined ? target.ipcNamespace : namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
   const sameNamespace =
     pid === undefined ||
     (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);

@@ -67,7 +67,7 @@ export function parseNamespaceLink(link: string, initialInode: number): Namespac
   return { inode, initial: inode === initialInode };
 }
 
-function namespaceOf(pid: string, kind: 'ipc' | 'user', initialInode: number): Avail<Namespace> {
+export function namespaceOf(pid: string, kind: 'ipc' | 'user', initialInode: number): Avail<Namespace> {
   const path = `/proc/${pid}/ns/${kind}`;
   const link = readLink(path);
   if (!link.ok) return link;

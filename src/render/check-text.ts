@@ -52,7 +52,8 @@ function verdictLines(p: Prediction): string[] {
 function costLines(p: Prediction): string[] {
   const c = p.cost;
   if (c.bytes === 0) return [`Cost: ${c.formula}`];
-  const parts = [`${num(c.messageBytes)} message bytes`, `${num(c.headerBytes)} ${c.treeNodeBytes || c.formula.includes('min(') ? 'msg_msg header' : 'pointer'} bytes`];
+  // Since 3.5 every queue has priority-tree nodes; before, one pointer per message.
+  const parts = [`${num(c.messageBytes)} message bytes`, `${num(c.headerBytes)} ${c.treeNodeBytes > 0 ? 'msg_msg header' : 'pointer'} bytes`];
   if (c.treeNodeBytes) parts.push(`${num(c.treeNodeBytes)} priority-tree bytes`);
   const lines = [
     `Cost: ${num(c.bytes)} bytes per queue${p.request.count > 1 ? `, ${num(c.totalForCount)} for ${p.request.count}` : ''} (${parts.join(' + ')})`,

@@ -1,28 +1,14 @@
-import { queueCost, HARD_MSGMAX, HARD_MSGSIZEMAX } from '../model/cost.js';
-import { kernelEra } from '../model/era.js';
-import { namespaceUsage, queueCharge, type NamespaceUsage } from '../model/usage.js';
+import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS } from '../model/cost.js';
+import { analyseLimits } from '../model/limits-analysis.js';
 import type { Avail, Snapshot } from '../snapshot.js';
 import { bar, num, rlim, table } from './format.js';
 import { whoLine } from './check-text.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
-/** The pure analysis behind `limits`, shared by its text and JSON forms. */
-export function limitsAnalysis(snap: Snapshot) {
-  const era = kernelEra(snap.kernel.release);
-  const wordBits = snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64;
-  const usage: NamespaceUsage = namespaceUsage(snap, era, wordBits);
-  return {
-    era,
-    wordBits,
-    usage,
-    defaultQueueCost: queueCost(10, 8192, era, wordBits).bytes,
-  };
-}
-
 /** The `limits --json` document; schema/limits.schema.json describes it. */
 export function limitsDocument(snap: Snapshot) {
-  const a = limitsAnalysis(snap);
+  const a = analyseLimits(snap);
   return { schemaVersion: 1 as const, command: 'limits' as const, snapshot: snap, usage: a.usage, era: a.era, wordBits: a.wordBits };
 }
 
@@ -31,7 +17,8 @@ function unavailableNotes(rows: Array<[string, Avail<unknown>]>): string[] {
 }
 
 export function renderLimitsText(snap: Snapshot): string {
-  const { era, wordBits, usage } = limitsAnalysis(snap);
+  const { era, wordBits, usage, defaultQueueCost, charges } = analyseLimits(snap);
+  const D = KERNEL_DEFAULTS;
   const m = snap.mqueue;
   const t = snap.target;
   const out: string[] = [`mq-doctor limits for ${whoLine(snap)}`];
@@ -40,7 +27,7 @@ export function renderLimitsText(snap: Snapshot): string {
     : `capabilities unavailable (${t.capabilities.reason})`;
   out.push(`${caps}; cost rules: ${era.basis} (${era.costFormula === 'tree' ? 'msg_msg + tree nodes' : 'pointer per message'}, ${wordBits}-bit)`);
   if (t.ipcNamespace.ok && !t.ipcNamespace.value.initial) {
-    out.push('Private IPC namespace: these fs.mqueue values started from the kernel defaults (10 / 8192 / 256), not from the host.');
+    out.push(`Private IPC namespace: these fs.mqueue values started from the kernel defaults (${D.msg_max} / ${D.msgsize_max} / ${D.queues_max}), not from the host.`);
   }
 
   out.push('', `POSIX queues: fs.mqueue, read from ${snap.sysctlSource}`);
@@ -73,14 +60,14 @@ export function renderLimitsText(snap: Snapshot): string {
     const gauge = mine ? ` of ${num(ml.value.value.soft as number)}  ${bar(u.bytes, ml.value.value.soft as number)}` : '';
     out.push(`  uid ${u.uid}${u.uid === me ? ' (target)' : ''}: ${num(u.queues)} queue${u.queues === 1 ? '' : 's'}, charged ${num(u.bytes)} bytes${lower}${gauge}`);
   }
-  out.push(`  a default queue (10 × 8192) costs ${num(limitsAnalysis(snap).defaultQueueCost)} bytes`);
+  out.push(`  a default queue (${D.msg_default} × ${D.msgsize_default}) costs ${num(defaultQueueCost)} bytes`);
 
   if (snap.queues.ok && snap.queues.value.queues.length > 0) {
     out.push('', `Queues in ${snap.queues.value.mountPath}`);
     const rows = [['  NAME', 'UID', 'MODE', 'MAXMSG', 'MSGSIZE', 'CURMSGS', 'QSIZE', 'CHARGED']];
     for (const q of snap.queues.value.queues) {
       const a = q.attr.ok ? q.attr.value : undefined;
-      const charge = queueCharge(q, era, wordBits);
+      const charge = charges.get(q.name);
       rows.push([
         `  /${q.name}`,
         String(q.uid),

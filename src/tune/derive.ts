@@ -57,7 +57,7 @@ export interface DerivedSetting {
 }
 
 export interface DeriveContext {
-  /** Queues already in the target IPC namespace; null when unknown (then 0 is assumed and said). */
+  /** Queues already in the target IPC namespace, not counting the profile's own; null when unknown (then 0 is assumed and said). */
   queuesInUse: number | null;
   era: KernelEra;
   wordBits: 32 | 64;

@@ -91,3 +91,14 @@ describe('profiles', () => {
     expect(!r.ok && r.errors).toContainEqual({ pointer, message: expect.stringMatching(message) });
   });
 });
+
+describe('deriveContext', () => {
+  it("does not count the profile's own named queues as already in use", async () => {
+    const { deriveContext } = await import('../../src/cli/profile-input.js');
+    const { snapshot, queue } = await import('../support/snapshot-builder.js');
+    const snap = snapshot({ queues: [queue('orders', 0, 10, 128), queue('other', 0, 10, 128)] });
+    expect(deriveContext(snap, { name: 'p', workload: { queues: [{ name: '/orders', maxmsg: 10, msgsize: 128 }] } }).queuesInUse).toBe(1);
+    expect(deriveContext(snap, { name: 'p', workload: { queues: [{ maxmsg: 10, msgsize: 128 }] } }).queuesInUse).toBe(2);
+    expect(deriveContext(snapshot({ queues: null }), { name: 'p' }).queuesInUse).toBeNull();
+  });
+});

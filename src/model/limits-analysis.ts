@@ -1,0 +1,31 @@
+import type { Snapshot } from '../snapshot.js';
+import { queueCost } from './cost.js';
+import { type KernelEra, kernelEra } from './era.js';
+import { namespaceUsage, type NamespaceUsage, queueCharge } from './usage.js';
+
+export interface LimitsAnalysis {
+  era: KernelEra;
+  wordBits: 32 | 64;
+  usage: NamespaceUsage;
+  /** What one queue of the kernel's own default size (10 × 8192) costs here. */
+  defaultQueueCost: number;
+  /** The charge of each listed queue, by name; undefined where its attrs could not be read. */
+  charges: Map<string, number | undefined>;
+}
+
+/** The kernel era and word size a snapshot implies; 64-bit when unknown (the prediction says so). */
+export function kernelModel(snap: Snapshot): { era: KernelEra; wordBits: 32 | 64 } {
+  return { era: kernelEra(snap.kernel.release), wordBits: snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64 };
+}
+
+export function analyseLimits(snap: Snapshot): LimitsAnalysis {
+  const { era, wordBits } = kernelModel(snap);
+  const queues = snap.queues.ok ? snap.queues.value.queues : [];
+  return {
+    era,
+    wordBits,
+    usage: namespaceUsage(snap, era, wordBits),
+    defaultQueueCost: queueCost(10, 8192, era, wordBits).bytes,
+    charges: new Map(queues.map((q) => [q.name, queueCharge(q, era, wordBits)])),
+  };
+}
