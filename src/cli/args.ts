@@ -21,9 +21,10 @@ export function parseLong(flag: string, text: string): number {
   return Number(n);
 }
 
-function parsePositive(flag: string, text: string, max: number): number {
+/** `what` is a flag name ("count" → "--count") or an environment variable (MQ_DOCTOR_COUNT). */
+function parsePositive(what: string, text: string, max: number): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > max) {
-    throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+    throw new UsageError(`${/^[A-Z_]+$/.test(what) ? what : `--${what}`} must be a whole number from 1 to ${max}, got "${text}"`);
   }
   return Number(text);
 }
@@ -241,10 +242,7 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
   const msgsize = flag('msgsize', 'MQ_DOCTOR_MSGSIZE');
   const count = flag('count', 'MQ_DOCTOR_COUNT');
   const profile = flag('profile', 'MQ_DOCTOR_PROFILE');
-  const positive = (v: { value: string; name: string }, max: number) => {
-    if (!/^\d+$/.test(v.value) || Number(v.value) < 1 || Number(v.value) > max) throw new UsageError(`${v.name} must be a whole number from 1 to ${max}, got "${v.value}"`);
-    return Number(v.value);
-  };
+  const positive = (v: { value: string; name: string }, max: number) => parsePositive(v.name.replace(/^--/, ''), v.value, max);
   let workload: Workload;
   const flagQueues = str(raw, 'maxmsg') !== undefined || str(raw, 'msgsize') !== undefined;
   if (maxmsg && msgsize && (flagQueues || str(raw, 'profile') === undefined)) {

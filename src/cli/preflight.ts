@@ -8,6 +8,7 @@ import { groupDigits as n } from '../model/units.js';
 import { describeKinds, evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
 import { failedChecksReport } from '../preflight/report.js';
 import { loadNative } from '../probe/native.js';
+import { launchNofileSoft, ownNofileNow } from '../probe/process.js';
 import type { Snapshot } from '../snapshot.js';
 import { setSoftRlimit, setSysctlNow } from '../tune/writer/live.js';
 import type { PreflightArgs } from './args.js';
@@ -35,12 +36,6 @@ async function workloadKinds(args: PreflightArgs): Promise<QueueKind[]> {
       throw new Error(`unknown workload ${JSON.stringify(never)}`);
     }
   }
-}
-
-/** The soft RLIMIT_NOFILE the application gets: what it was launched with, unless raised here. */
-function launchNofile(): number | undefined {
-  const v = process.env.MQ_DOCTOR_LAUNCH_NOFILE;
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 /** Raises soft limits up to the hard ones and, in a private IPC namespace, the sysctls: what needs no help from outside. */
@@ -102,12 +97,12 @@ function execCommand(command: string[]): Promise<number> | number {
     return 127;
   }
   const addon = loadNative();
-  const nofile = launchNofile();
+  const nofile = launchNofileSoft();
   // Undo Node's raise of its own soft RLIMIT_NOFILE: the application gets what
   // it was launched with, or what was raised for it above.
-  if (nofile !== undefined && addon.ok) {
-    const now = addon.value.getrlimit('nofile');
-    if (now.ok && (now.hard === 'unlimited' || nofile <= now.hard)) setSoftRlimit('nofile', nofile, now.hard);
+  if (nofile !== undefined) {
+    const now = ownNofileNow();
+    if (now.ok && (now.value.hard === 'unlimited' || nofile <= now.value.hard)) setSoftRlimit('nofile', nofile, now.value.hard);
   }
   delete process.env.MQ_DOCTOR_LAUNCH_NOFILE;
   if (!addon.ok) {

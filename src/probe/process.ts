@@ -178,6 +178,18 @@ function systemdUnitOf(key: string): Avail<string> {
   return unit ? have(unit) : unavailable('not running in a systemd service');
 }
 
+/** The soft RLIMIT_NOFILE bin/mq-doctor.cjs recorded before Node raised its own; undefined when not launched through it. */
+export function launchNofileSoft(): number | undefined {
+  const v = process.env.MQ_DOCTOR_LAUNCH_NOFILE;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** This process's RLIMIT_NOFILE as it is now (after Node raised the soft limit). */
+export function ownNofileNow(): Avail<Rlimit> {
+  const r = limitFrom(readText('/proc/self/limits'), '/proc/self/limits', 'Max open files');
+  return r.ok ? have(r.value.value) : r;
+}
+
 /** The parent pid from /proc/PID/stat (the field after the parenthesised command, which may hold spaces). */
 export function ppidFromStat(stat: string): number | undefined {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
