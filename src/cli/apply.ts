@@ -8,7 +8,7 @@ import { DEFAULTS, type DerivedSetting, isSysctlKey, type SettingKey, type Sysct
 import { type Decision, type Plan, planApply, valuesInOwnFiles } from '../tune/plan.js';
 import { ownerOf } from '../tune/profile.js';
 import { FILES, type Owner } from '../tune/render/common.js';
-import { applyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
+import { applyPlan, type ApplyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
 import type { ApplyArgs, VerifyArgs } from './args.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { deriveOrFail, loadProfile } from './profile-input.js';
@@ -76,7 +76,7 @@ function reportLines(r: ApplyReport): string[] {
 }
 
 /** What apply and verify both need: the profile, what it requires, and what is configured now. */
-function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: string) {
+export function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: string) {
   if (!isDirectory(root)) throw new UsageError(`--root ${root} is not an existing directory`);
   const profile = loadProfile({ kind: 'file', path }, ownerFlag);
   const snap = takeSnapshot(undefined);
@@ -110,6 +110,13 @@ function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Par
   }
   for (const s of plan.sysctls) out.push(`live: ${s.key} ${live[s.key] === undefined ? 'unknown' : fmt(live[s.key]!)} → ${fmt(s.value)}`);
   return out;
+}
+
+/** The raise-only plan that `apply --profile PATH` (no flags) would carry out. */
+export function planFor(path: string, root: string): ApplyPlan {
+  const { profile, d, owner, files, configured, live } = inspect(path, undefined, root);
+  const plan = planApply(profile, d.settings, owner, { live, files, configured }, { allowLower: false, live: root === '/', producer: PRODUCER });
+  return { root, files: plan.files, sysctls: plan.sysctls };
 }
 
 export async function runApply(args: ApplyArgs): Promise<number> {

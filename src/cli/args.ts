@@ -266,3 +266,45 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
   const command = Array.isArray(raw['--']) ? raw['--'] : [];
   return { workload, mode, command };
 }
+
+export interface WatchArgs {
+  intervalMs: number;
+  host: string;
+  port: number;
+  profile: string | undefined;
+  enforce: boolean;
+  allNamespaces: boolean;
+  maxQueueSeries: number;
+}
+
+/** "15s", "500ms", "2m", or plain seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${flag} must be a duration such as 15s, 500ms or 2m, got "${text}"`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (ms < 100 || ms > 86_400_000) throw new UsageError(`--${flag} must be between 100ms and 24h, got "${text}"`);
+  return ms;
+}
+
+/** "127.0.0.1:9469", "[::1]:9469" or ":9469" (all addresses). */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new UsageError(`--listen must be HOST:PORT such as 127.0.0.1:9469 or [::1]:9469, got "${text}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function watchArgs(raw: RawValues): WatchArgs {
+  const profile = str(raw, 'profile');
+  if (raw.enforce === true && profile === undefined) throw new UsageError('--enforce needs --profile: it re-applies that profile when it drifts');
+  const max = str(raw, 'max-queue-series') ?? '500';
+  if (!/^\d+$/.test(max) || Number(max) > 1_000_000) throw new UsageError(`--max-queue-series must be a whole number from 0 to 1000000, got "${max}"`);
+  return {
+    intervalMs: parseDuration('interval', str(raw, 'interval') ?? '15s'),
+    ...parseListen(str(raw, 'listen') ?? '127.0.0.1:9469'),
+    profile,
+    enforce: raw.enforce === true,
+    allNamespaces: raw['all-namespaces'] === true,
+    maxQueueSeries: Number(max),
+  };
+}

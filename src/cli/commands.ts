@@ -4,3 +4,4 @@ export { runApply, runRollback, runVerify } from './apply.js';
 export { runTune } from './tune.js';
 export { runYargs } from './yargs-cli.js';
 export { loadProfile } from './profile-input.js';
+export { runWatch } from './watch.js';

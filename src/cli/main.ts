@@ -3,7 +3,7 @@
 // because importing it costs more than `check` itself.
 import { writeErr } from './output.js';
 import { log } from '../log.js';
-import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, tuneArgs, verifyArgs } from './args.js';
+import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
 import { runCheck } from './check.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
@@ -19,6 +19,7 @@ export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<n
   verify: async (raw) => (await import('./apply.js')).runVerify(verifyArgs(raw)),
   rollback: async (raw) => (await import('./apply.js')).runRollback(rollbackArgs(raw)),
   // Its own bundle (dist/preflight.cjs): check and limits need none of it.
+  watch: async (raw) => (await import('./watch.js')).runWatch(watchArgs(raw)),
   preflight: async (raw) => (await import('./preflight.js')).runPreflight(preflightArgs(raw, process.env)),
 };
 const NEEDS_YARGS = /^(-h|--help|--version|--get-yargs-completions|completion)$/;

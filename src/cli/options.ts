@@ -67,6 +67,15 @@ export const VERIFY_OPTIONS = {
 
 export const ROLLBACK_OPTIONS = { root: APPLY_OPTIONS.root } as const satisfies Record<string, OptionSpec>;
 
+export const WATCH_OPTIONS = {
+  interval: { kind: 'string', describe: 'How often to probe: 15s, 500ms, 2m', default: '15s' },
+  listen: { kind: 'string', describe: 'Address for /metrics, /healthz, /status (read-only)', default: '127.0.0.1:9469' },
+  profile: { kind: 'string', describe: 'Report drift from this profile (metric mqdoctor_drift); SIGHUP reloads it' },
+  enforce: { kind: 'boolean', describe: 'With --profile: re-apply drifted keys through the same safe writer as apply' },
+  'all-namespaces': { kind: 'boolean', describe: "Every IPC namespace of a running process (containers' too), not only mq-doctor's" },
+  'max-queue-series': { kind: 'string', describe: 'Queues exported one by one; the rest are counted in mqdoctor_queues_aggregated', default: '500' },
+} as const satisfies Record<string, OptionSpec>;
+
 export const PREFLIGHT_OPTIONS = {
   maxmsg: { kind: 'long', describe: 'The application opens queues of this maxmsg (env MQ_DOCTOR_MAXMSG)…' },
   msgsize: { kind: 'long', describe: '…and this msgsize (env MQ_DOCTOR_MSGSIZE)' },
@@ -122,6 +131,14 @@ export const COMMANDS = {
     examples: [
       ['$0 preflight --maxmsg 3600 --msgsize 16384 -- node server.js', 'Check, then become `node server.js`'],
       ['MQ_DOCTOR_MAXMSG=50 MQ_DOCTOR_MSGSIZE=8192 $0 preflight -- ./app', 'Configured by environment (fixed ENTRYPOINT)'],
+    ],
+  },
+  watch: {
+    describe: 'Daemon: probe every interval, log only changes, export usage to Prometheus, report or repair drift',
+    options: WATCH_OPTIONS as Record<string, OptionSpec>,
+    examples: [
+      ['$0 watch', 'Serve http://127.0.0.1:9469/metrics for this IPC namespace'],
+      ['$0 watch --all-namespaces --profile /etc/mq-doctor/profile.json --enforce', 'Every container too; keep the profile applied'],
     ],
   },
   rollback: {

@@ -14,7 +14,7 @@ export interface LimitsAnalysis {
 }
 
 /** The kernel era and word size a snapshot implies; 64-bit when unknown (the prediction says so). */
-export function kernelModel(snap: Snapshot): { era: KernelEra; wordBits: 32 | 64 } {
+export function kernelModel(snap: Pick<Snapshot, 'kernel'>): { era: KernelEra; wordBits: 32 | 64 } {
   return { era: kernelEra(snap.kernel.release), wordBits: snap.kernel.wordBits.ok ? snap.kernel.wordBits.value : 64 };
 }
 

@@ -1,19 +1,13 @@
 // The only entry point that reads the system. Nothing here runs at import time.
 import { closeSync, openSync } from 'node:fs';
-import {
-  type Avail,
-  type MqueueSysctls,
-  type Snapshot,
-  type SysvSysctls,
-  have,
-  unavailable,
-} from '../snapshot.js';
+import { type Avail, type MqueueSysctls, type QueueListing, type Snapshot, type SysvSysctls, unavailable } from '../snapshot.js';
 import { probeKernel } from './kernel.js';
 import { loadNative, nativeStatus } from './native.js';
 import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './process.js';
 import { errorReason } from './procfs.js';
 import { probeQueues } from './queues.js';
 import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
+import { probeSysvQueues, type SysvQueue } from './sysv.js';
 
 export interface ProbeOptions {
   /** Another process to diagnose; defaults to mq-doctor's own environment. */
@@ -22,7 +16,33 @@ export interface ProbeOptions {
 
 export class NoSuchProcess extends Error {}
 
-type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string };
+export interface NamespaceView {
+  inode: number;
+  /** The initial (host) IPC namespace. */
+  initial: boolean;
+  /** The process it was seen through; undefined for mq-doctor's own namespace. */
+  pid: number | undefined;
+  mqueue: MqueueSysctls;
+  sysv: SysvSysctls;
+  queues: Avail<QueueListing>;
+  sysvQueues: Avail<SysvQueue[]>;
+}
+
+/**
+ * One IPC namespace as the daemon sees it: sysctls and System V queues from
+ * inside it (setns for another one), POSIX queues through its mqueue mount.
+ */
+export function probeNamespace(inode: number, initial: boolean, pid: number | undefined): NamespaceView {
+  const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)') : sysctlsOfNamespace(pid);
+  return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: probeQueues(pid, loadNative) };
+}
+
+type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string; sysvQueues: Avail<SysvQueue[]> };
+
+/** Everything that /proc shows of the reader's own IPC namespace. */
+function readOwnNamespace(source: string): Sysctls {
+  return { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source, sysvQueues: probeSysvQueues() };
+}
 
 const MQUEUE_KEYS = ['msg_max', 'msgsize_max', 'queues_max', 'msg_default', 'msgsize_default'] as const;
 const SYSV_KEYS = ['msgmax', 'msgmnb', 'msgmni'] as const;
@@ -39,7 +59,7 @@ function sysctlsOfNamespace(pid: number): Sysctls {
   const source = `/proc/sys of process ${pid}'s IPC namespace (entered with setns)`;
   const fail = (why: string): Sysctls => {
     const reason = `process ${pid} is in another IPC namespace and ${why}`;
-    return { mqueue: allUnavailable(MQUEUE_KEYS, reason), sysv: allUnavailable(SYSV_KEYS, reason), source };
+    return { mqueue: allUnavailable(MQUEUE_KEYS, reason), sysv: allUnavailable(SYSV_KEYS, reason), source, sysvQueues: unavailable(reason) };
   };
   const addon = loadNative();
   if (!addon.ok) return fail(`entering it needs setns: ${addon.reason}`);
@@ -57,7 +77,7 @@ function sysctlsOfNamespace(pid: number): Sysctls {
     const entered = setns(theirs, constants.CLONE_NEWIPC);
     if (!entered.ok) return fail(`setns into it failed (${entered.errno}: needs CAP_SYS_ADMIN)`);
     try {
-      return { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source };
+      return readOwnNamespace(source);
     } finally {
       const back = setns(own, constants.CLONE_NEWIPC);
       // Staying in the wrong namespace would silently corrupt every later read.
@@ -77,9 +97,7 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
   const sameNamespace =
     pid === undefined ||
     (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);
-  const sysctls: Sysctls = sameNamespace
-    ? { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source: '/proc/sys (this IPC namespace)' }
-    : sysctlsOfNamespace(pid!);
+  const sysctls: Sysctls = sameNamespace ? readOwnNamespace('/proc/sys (this IPC namespace)') : sysctlsOfNamespace(pid!);
   const queues = probeQueues(pid, loadNative);
   return {
     schemaVersion: 1,

@@ -1,0 +1,107 @@
+// The daemon: probe every interval, log only what changed, serve metrics,
+// report drift from a profile and, with --enforce, repair it.
+import type { Server } from 'node:http';
+import { log } from '../log.js';
+import { applyPlan } from '../tune/writer.js';
+import { type Analysis, analyse, transitions, type WatchSnapshot } from '../watch/analyse.js';
+import { collect } from '../watch/collect.js';
+import { createMetrics } from '../watch/metrics.js';
+import { startServer } from '../watch/server.js';
+import { inspect, planFor, verifyRows } from './apply.js';
+import type { WatchArgs } from './args.js';
+import { EXIT, UsageError } from './exit-codes.js';
+
+interface ProfileRef {
+  path: string;
+}
+
+/** Per profile key, whether it is below the profile; the keys' rows are what verify prints. */
+function driftOf(ref: ProfileRef): Record<string, boolean> {
+  const { d, owner, files, live } = inspect(ref.path, undefined, '/');
+  return Object.fromEntries(verifyRows(d.settings, '/', live, owner, files).map((r) => [r.key, r.status === 'drift']));
+}
+
+async function repair(ref: ProfileRef): Promise<void> {
+  const report = await applyPlan(planFor(ref.path, '/'));
+  const changed = [...report.files.filter((f) => f.action === 'created' || f.action === 'replaced'), ...report.sysctls.filter((s) => s.action === 'set')];
+  if (report.ok) log.warn({ transaction: report.transaction, changed }, 'drift repaired');
+  else log.error({ files: report.files, sysctls: report.sysctls }, 'drift repair failed');
+}
+
+export async function runWatch(args: WatchArgs): Promise<number> {
+  const profile: ProfileRef | null = args.profile ? { path: args.profile } : null;
+  // A bad profile is a usage error now, not a surprise at the first tick.
+  if (profile) inspect(profile.path, undefined, '/');
+  const metrics = createMetrics(args.maxQueueSeries);
+  let prev: Analysis | null = null;
+  let last: { snapshot: WatchSnapshot; analysis: Analysis; at: number } | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const tick = async () => {
+    try {
+      const snap = collect({ allNamespaces: args.allNamespaces });
+      let drift: Record<string, boolean> | null = null;
+      if (profile) {
+        try {
+          drift = driftOf(profile);
+          if (args.enforce && Object.values(drift).some(Boolean)) await repair(profile);
+        } catch (err) {
+          snap.errors.push({ kind: 'sysctl', message: `profile ${profile.path}: ${(err as Error).message}` });
+        }
+      }
+      const snapshot: WatchSnapshot = { ...snap, drift };
+      const analysis = analyse(snapshot);
+      for (const e of transitions(prev, analysis)) log[e.level](e.fields, e.msg);
+      metrics.update(analysis, snap.durationMs / 1000);
+      prev = analysis;
+      last = { snapshot, analysis, at: Date.now() };
+    } catch (err) {
+      // Never fatal: the next tick tries again, and /healthz says how stale the data is.
+      log.error({ error: (err as Error).message }, 'probe failed');
+    } finally {
+      if (!stopping) timer = setTimeout(() => void tick(), args.intervalMs);
+    }
+  };
+
+  let server: Server;
+  try {
+    server = await startServer(args.host, args.port, {
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      healthy: () => {
+        if (!last) return { ok: false, reason: 'no probe finished yet' };
+        const age = Date.now() - last.at;
+        return age <= 3 * args.intervalMs + 5000 ? { ok: true, reason: `ok: last probe ${Math.round(age)} ms ago` } : { ok: false, reason: `stale: last probe ${Math.round(age / 1000)} s ago` };
+      },
+      status: () => (last ? { takenAt: last.snapshot.takenAt, probeMs: last.snapshot.durationMs, errors: last.snapshot.errors, ...last.analysis } : { takenAt: null }),
+    });
+  } catch (err) {
+    throw new UsageError(`--listen ${args.host}:${args.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  log.info({ listen: `${args.host}:${args.port}`, intervalMs: args.intervalMs, profile: profile?.path, enforce: args.enforce, allNamespaces: args.allNamespaces }, 'watching');
+  await tick();
+
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      stopping = true;
+      clearTimeout(timer);
+      log.info({ signal }, 'stopping');
+      // Keep-alive connections would hold close() open: end them.
+      server.closeAllConnections();
+      server.close(() => resolve(EXIT.ok));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      if (!profile) return log.info({}, 'SIGHUP: no profile to reload');
+      try {
+        inspect(profile.path, undefined, '/');
+        log.info({ profile: profile.path }, 'SIGHUP: profile reloaded');
+        clearTimeout(timer);
+        void tick();
+      } catch (err) {
+        log.error({ profile: profile.path, error: (err as Error).message }, 'SIGHUP: profile not reloaded, keeping the previous one');
+      }
+    });
+  });
+}

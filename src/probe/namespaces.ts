@@ -1,0 +1,50 @@
+// For the daemon's --all-namespaces: every IPC namespace a running process is
+// in, each with the processes that can show it (through /proc/PID/root).
+import { readdirSync } from 'node:fs';
+import { type Avail, type Rlimit, have, unavailable } from '../snapshot.js';
+import { namespaceOf, parseCredentials, parseLimitsRow, PROC_IPC_INIT_INO } from './process.js';
+import { errorReason, parseKeyValues, readText } from './procfs.js';
+
+export interface ProcessSeen {
+  pid: number;
+  ipcInode: number;
+  realUid: number;
+}
+
+export interface ProcessScan {
+  processes: ProcessSeen[];
+  /** Processes that vanished or hid their details while being read. */
+  skipped: number;
+}
+
+/** One pass over /proc: each process's IPC namespace and real uid. */
+export function scanProcesses(): Avail<ProcessScan> {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (err) {
+    return unavailable(`cannot list /proc (${errorReason(err)})`);
+  }
+  const processes: ProcessSeen[] = [];
+  let skipped = 0;
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const ns = namespaceOf(name, 'ipc', PROC_IPC_INIT_INO);
+    const status = readText(`/proc/${name}/status`);
+    const creds = status.ok ? parseCredentials(parseKeyValues(status.value)) : undefined;
+    if (!ns.ok || !creds) {
+      skipped++;
+      continue;
+    }
+    processes.push({ pid: Number(name), ipcInode: ns.value.inode, realUid: creds.realUid });
+  }
+  return have({ processes, skipped });
+}
+
+/** The soft RLIMIT_MSGQUEUE of one process, or why not. */
+export function msgqueueLimitOf(pid: number): Avail<Rlimit> {
+  const text = readText(`/proc/${pid}/limits`);
+  if (!text.ok) return text;
+  const r = parseLimitsRow(text.value, 'Max msgqueue size');
+  return r ? have(r) : unavailable(`no msgqueue row in /proc/${pid}/limits`);
+}

@@ -1,0 +1,73 @@
+// The Prometheus view of an Analysis. Gauges are reset before each update so a
+// queue that was unlinked disappears instead of keeping its last value.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Analysis, ProbeErrorKind } from './analyse.js';
+
+export interface Metrics {
+  registry: Registry;
+  update(a: Analysis, probeSeconds: number): void;
+}
+
+export function createMetrics(maxQueueSeries: number): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which Prometheus reserves for counters
+  // (promtool check metrics rejects them); the process_* metrics stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const ns = ['namespace', 'host'];
+  const queues = g('mqdoctor_posix_queues', 'POSIX message queues in use in the IPC namespace', ns);
+  const queuesMax = g('mqdoctor_posix_queues_max', 'fs.mqueue.queues_max of the IPC namespace', ns);
+  const sysctl = g('mqdoctor_sysctl', 'fs.mqueue.* and kernel.msg* limits of the IPC namespace', [...ns, 'name']);
+  const charged = g('mqdoctor_uid_charged_bytes', 'Bytes charged to RLIMIT_MSGQUEUE per uid, summed over the IPC namespaces seen', ['uid']);
+  const uidLimit = g('mqdoctor_uid_rlimit_msgqueue_bytes', "The smallest soft RLIMIT_MSGQUEUE among the uid's processes seen", ['uid']);
+  const qMessages = g('mqdoctor_queue_messages', 'Messages in the queue (mq_curmsgs)', ['namespace', 'queue']);
+  const qMax = g('mqdoctor_queue_max_messages', 'Capacity of the queue in messages (mq_maxmsg)', ['namespace', 'queue']);
+  const qBytes = g('mqdoctor_queue_bytes', 'Bytes of messages queued (QSIZE)', ['namespace', 'queue']);
+  const aggregated = g('mqdoctor_queues_aggregated', 'Queues beyond --max-queue-series, not exported one by one', ['namespace']);
+  const sysvBytes = g('mqdoctor_sysv_queue_bytes', 'Bytes in a System V message queue (cbytes)', ['namespace', 'key', 'msqid']);
+  const sysvMessages = g('mqdoctor_sysv_queue_messages', 'Messages in a System V message queue (qnum)', ['namespace', 'key', 'msqid']);
+  const drift = g('mqdoctor_drift', 'Whether the live value of a profile key is below the profile (1) or not (0)', ['key']);
+  const duration = g('mqdoctor_probe_duration_seconds', 'How long the last probe took');
+  const errors = new Counter({ name: 'mqdoctor_probe_errors_total', help: 'Probe failures by kind (never fatal)', labelNames: ['kind'], registers: [registry] });
+  const perQueue = [qMessages, qMax, qBytes];
+
+  return {
+    registry,
+    update(a, probeSeconds) {
+      for (const m of [queues, queuesMax, sysctl, charged, uidLimit, aggregated, sysvBytes, sysvMessages, drift, ...perQueue]) m.reset();
+      let series = 0;
+      for (const n of a.namespaces) {
+        const labels = { namespace: String(n.inode), host: String(n.initial) };
+        if (n.queuesInUse !== null) queues.set(labels, n.queuesInUse);
+        if (n.queuesMax !== null) queuesMax.set(labels, n.queuesMax);
+        for (const [name, v] of Object.entries(n.sysctls)) sysctl.set({ ...labels, name }, v);
+        let rest = 0;
+        for (const q of n.queues) {
+          if (series >= maxQueueSeries) {
+            rest++;
+            continue;
+          }
+          series++;
+          const l = { namespace: String(n.inode), queue: `/${q.name}` };
+          if (q.messages !== null) qMessages.set(l, q.messages);
+          if (q.maxMessages !== null) qMax.set(l, q.maxMessages);
+          if (q.bytes !== null) qBytes.set(l, q.bytes);
+        }
+        aggregated.set({ namespace: String(n.inode) }, rest);
+        for (const q of n.sysv) {
+          const l = { namespace: String(n.inode), key: `0x${(q.key >>> 0).toString(16).padStart(8, '0')}`, msqid: String(q.msqid) };
+          sysvBytes.set(l, q.bytes);
+          sysvMessages.set(l, q.messages);
+        }
+      }
+      for (const u of a.uids) {
+        charged.set({ uid: String(u.uid) }, u.chargedBytes);
+        if (u.limit !== null) uidLimit.set({ uid: String(u.uid) }, u.limit);
+      }
+      for (const [key, d] of Object.entries(a.drift ?? {})) drift.set({ key }, d ? 1 : 0);
+      for (const [kind, n] of Object.entries(a.errorsByKind) as Array<[ProbeErrorKind, number]>) errors.inc({ kind }, n);
+      duration.set(probeSeconds);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// The daemon for real: in a private IPC namespace, with queues created and
+// churned through nsenter, scraped by fetch, promtool and a real Prometheus.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildOracle } from '../helpers/build-oracle.mjs';
+import { BIN, ROOT, namespaceSkipReason } from '../support/run-cli.js';
+
+const nsSkip = namespaceSkipReason();
+if (nsSkip) console.warn(`skipping daemon tests: ${nsSkip}`);
+const hasPromtool = !spawnSync('promtool', ['--version']).error;
+const hasPrometheus = !spawnSync('prometheus', ['--version']).error;
+if (!hasPromtool) console.warn('skipping promtool check metrics: promtool is not installed (apt package prometheus)');
+if (!hasPrometheus) console.warn('skipping the Prometheus scrape test: prometheus is not installed (apt package prometheus)');
+
+let oracle = '';
+const ADDON = join(ROOT, 'native/getrlimit/build/Release/getrlimit.node');
+
+interface Daemon {
+  proc: ChildProcess;
+  pid: number;
+  port: number;
+  logs: () => string;
+}
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) p.kill('SIGKILL');
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startDaemon(args: string[], setup = ''): Promise<Daemon> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"\n${setup}\nexec ${BIN} watch --interval 200ms --listen 127.0.0.1:${port} ${args.join(' ')}`;
+  const proc = spawn('unshare', ['--ipc', '--mount', '--fork', 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_DOCTOR_LOG_LEVEL: 'info' } });
+  running.push(proc);
+  let logs = '';
+  proc.stderr!.on('data', (d) => (logs += d));
+  proc.stdout!.on('data', (d) => (logs += d));
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+  }
+  const pid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(' ')[0]);
+  return { proc, pid, port, logs: () => logs };
+}
+
+/** Runs a command in the daemon's IPC namespace. */
+const inNs = (d: Daemon, cmd: string[]) => spawnSync('nsenter', ['--target', String(d.pid), '--ipc', ...cmd], { encoding: 'utf8' });
+
+async function scrape(d: Daemon): Promise<{ text: string; value: (series: string) => number | undefined }> {
+  const text = await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text();
+  const value = (series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  return { text, value };
+}
+
+describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
+  beforeAll(async () => {
+    oracle = (await buildOracle()) ?? '';
+  });
+
+  it('exports what is really there, exactly, in a valid exposition', async () => {
+    const d = await startDaemon([]);
+    expect(inNs(d, [oracle, 'create', '/a', '10', '128']).stdout.trim()).toBe('OK');
+    expect(inNs(d, [oracle, 'create', '/b', '5', '1024']).stdout.trim()).toBe('OK');
+    expect(inNs(d, ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', oracle, 'create', '/c', '3', '100']).stdout.trim()).toBe('OK');
+    await sleep(500);
+    const m = await scrape(d);
+    const inode = spawnSync('readlink', [`/proc/${d.pid}/ns/ipc`], { encoding: 'utf8' }).stdout.trim().replace(/\D/g, '');
+    const l = `namespace="${inode}",host="false"`;
+    expect(m.value(`mqdoctor_posix_queues{${l}}`)).toBe(3);
+    expect(m.value(`mqdoctor_posix_queues_max{${l}}`)).toBe(256);
+    expect(m.value(`mqdoctor_sysctl{${l},name="fs.mqueue.msg_max"}`)).toBe(10);
+    expect(m.value('mqdoctor_uid_charged_bytes{uid="0"}')).toBe(2240 + 5600);
+    expect(m.value('mqdoctor_uid_charged_bytes{uid="1000"}')).toBe(588);
+    expect(m.value(`mqdoctor_queue_max_messages{namespace="${inode}",queue="/b"}`)).toBe(5);
+    expect(m.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    if (hasPromtool) {
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: m.text, encoding: 'utf8' });
+      expect(check.stdout + check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    }
+  });
+
+  it('serves /healthz and /status, and nothing that writes', async () => {
+    const d = await startDaemon([]);
+    expect((await fetch(`http://127.0.0.1:${d.port}/healthz`)).status).toBe(200);
+    const status = (await (await fetch(`http://127.0.0.1:${d.port}/status`)).json()) as { namespaces: unknown[] };
+    expect(status.namespaces).toHaveLength(1);
+    expect((await fetch(`http://127.0.0.1:${d.port}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`http://127.0.0.1:${d.port}/nope`)).status).toBe(404);
+  });
+
+  it('survives churn: thousands of queues created and unlinked while it is scraped', async () => {
+    const d = await startDaemon([], 'echo 1000 > /proc/sys/fs/mqueue/queues_max');
+    const churn = spawn('nsenter', ['--target', String(d.pid), '--ipc', process.execPath, '-e', `
+      const a = require(${JSON.stringify(ADDON)}); const c = a.constants; const end = Date.now() + 3000; let n = 0;
+      while (Date.now() < end) {
+        const names = []; for (let i = 0; i < 200; i++) { const name = '/churn' + i; const r = a.mqOpen(name, c.O_RDWR|c.O_CREAT, 0o600, { maxmsg: 1, msgsize: 128 }); if (r.ok) { a.mqClose(r.fd); names.push(name); n++; } }
+        for (const name of names) a.mqUnlink(name);
+      }
+      console.log(n);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running.push(churn);
+    let created = '';
+    churn.stdout!.on('data', (x) => (created += x));
+    const churnDone = new Promise((r) => churn.on('exit', r));
+    let scrapes = 0;
+    while (churn.exitCode === null && scrapes < 200) {
+      const m = await scrape(d);
+      for (const line of m.text.split('\n').filter((x) => x.startsWith('mqdoctor_'))) {
+        expect(Number(line.split(' ').pop())).toBeGreaterThanOrEqual(0);
+      }
+      const q = m.value(m.text.split('\n').find((x) => x.startsWith('mqdoctor_posix_queues{'))?.split(' ')[0] ?? 'none');
+      if (q !== undefined) expect(q).toBeLessThanOrEqual(1000);
+      scrapes++;
+      await sleep(50);
+    }
+    await churnDone;
+    expect(Number(created)).toBeGreaterThan(1000);
+    await sleep(500);
+    const after = await scrape(d);
+    // Everything was unlinked: nothing stale stays behind.
+    expect(after.text).not.toMatch(/queue="\/churn/);
+    expect(after.text).toMatch(/mqdoctor_posix_queues\{[^}]*\} 0/);
+    expect((await fetch(`http://127.0.0.1:${d.port}/healthz`)).status).toBe(200);
+    expect(scrapes).toBeGreaterThan(5);
+  });
+
+  it('stops within a second on SIGTERM, and reloads its profile on SIGHUP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqd-watch-'));
+    const profile = join(dir, 'p.json');
+    writeFileSync(profile, JSON.stringify({ name: 'w', workload: { queues: [{ maxmsg: 40, msgsize: 128 }] } }));
+    const d = await startDaemon(['--profile', profile]);
+    process.kill(d.pid, 'SIGHUP');
+    await sleep(300);
+    expect(d.logs()).toMatch(/SIGHUP: profile reloaded/);
+    const t = Date.now();
+    process.kill(d.pid, 'SIGTERM');
+    const code = await new Promise<number | null>((r) => d.proc.on('exit', r));
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(code).toBe(0);
+  });
+
+  it('reports drift and, with --enforce, repairs it through the safe writer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqd-watch-'));
+    const profile = join(dir, 'p.json');
+    writeFileSync(profile, JSON.stringify({ name: 'w', workload: { queues: [{ maxmsg: 40, msgsize: 128 }] } }));
+    // Private copies of the paths apply writes, so the host's are never touched.
+    const privatePaths = 'mount -t tmpfs none /etc/sysctl.d; mount -t tmpfs none /var/lib';
+    const watching = await startDaemon(['--profile', profile], privatePaths);
+    await sleep(400);
+    expect((await scrape(watching)).value('mqdoctor_drift{key="fs.mqueue.msg_max"}')).toBe(1);
+    expect(inNs(watching, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('10');
+    expect(watching.logs()).toMatch(/drift: the live value is below the profile/);
+
+    const enforcing = await startDaemon(['--profile', profile, '--enforce'], privatePaths);
+    await sleep(400);
+    expect(inNs(enforcing, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('40');
+    inNs(enforcing, ['sh', '-c', 'echo 10 > /proc/sys/fs/mqueue/msg_max']);
+    await sleep(600);
+    expect(inNs(enforcing, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('40');
+    expect(enforcing.logs().match(/drift repaired/g)?.length).toBeGreaterThanOrEqual(2);
+    expect((await scrape(enforcing)).value('mqdoctor_drift{key="fs.mqueue.msg_max"}')).toBe(0);
+  });
+
+  it.skipIf(!hasPrometheus)('is scraped by a real Prometheus, and a query returns the queue count', async () => {
+    const d = await startDaemon([]);
+    for (const q of ['/p1', '/p2']) inNs(d, [oracle, 'create', q, '2', '128']);
+    const dir = mkdtempSync(join(tmpdir(), 'mqd-prom-'));
+    const promPort = 40000 + Math.floor(Math.random() * 20000);
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mq-doctor\n    static_configs:\n      - targets: ['127.0.0.1:${d.port}']\n`);
+    const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+    running.push(prom);
+    let result: number | undefined;
+    for (let i = 0; i < 60 && result === undefined; i++) {
+      await sleep(500);
+      try {
+        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=mqdoctor_posix_queues`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+        if (r.data.result.length) result = Number(r.data.result[0]!.value[1]);
+      } catch {
+        // Prometheus is still starting
+      }
+    }
+    expect(result).toBe(2);
+  }, 60_000);
+});
