@@ -63,6 +63,10 @@ export interface Capabilities {
   /** CapEff bit 1 and 2: let root open queues whatever their mode. */
   dacOverride: boolean;
   dacReadSearch: boolean;
+  /** CapEff bit 15: System V permission checks pass whatever the queue's mode. */
+  ipcOwner: boolean;
+  /** CapEff bit 21: may change any System V queue (IPC_SET), owner or not. */
+  sysAdmin: boolean;
   /** Whether the process's user namespace is the initial one. */
   initialUserNs: boolean;
   /** What the kernel's capable(CAP_SYS_RESOURCE) answers: bit 24 *and* the initial user namespace. */
@@ -100,6 +104,25 @@ export interface QueueAttr {
   curmsgs: number;
 }
 
+/** One System V message queue, from /proc/sysvipc/msg (and msgctl for qbytes). */
+export interface SysvQueue {
+  /** Signed, as /proc/sysvipc/msg prints it; 0 is IPC_PRIVATE. */
+  key: number;
+  msqid: number;
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+  /** Bytes queued (cbytes) and messages queued (qnum). */
+  bytes: number;
+  messages: number;
+  uid: number;
+  gid: number;
+  /** The creator: like the owner, may change msg_qbytes (IPC_SET). */
+  cuid: number;
+  cgid: number;
+  /** The queue's capacity in bytes (and in messages): not in /proc, needs msgctl. */
+  qbytes: Avail<number>;
+}
+
 export interface QueueInfo {
   /** Without the leading slash, as it appears in the mqueue filesystem. */
   name: string;
@@ -127,6 +150,8 @@ export interface Snapshot {
   kernel: KernelInfo;
   mqueue: MqueueSysctls;
   sysv: SysvSysctls;
+  /** The System V queues of the target's IPC namespace. */
+  sysvQueues: Avail<SysvQueue[]>;
   /** Where the sysctls above were read: the target's IPC namespace. */
   sysctlSource: string;
   target: TargetProcess;

@@ -7,7 +7,9 @@
         "src/result.cc",
         "src/rlimit.cc",
         "src/mqueue.cc",
-        "src/exec.cc"
+        "src/exec.cc",
+        "src/queuedir.cc",
+        "src/sysv.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -2,7 +2,7 @@
 // Every rejection is a UsageError with one line a person can act on.
 import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Access, MqAttr, MqOpenRequest } from '../model/types.js';
+import type { Access, MqAttr, MqOpenRequest, SysvRequest } from '../model/types.js';
 import { isUsageError, UsageError } from './exit-codes.js';
 import { COMMANDS, type CommandName, type OptionSpec } from './options.js';
 
@@ -36,6 +36,12 @@ export interface CheckArgs {
   json: boolean;
 }
 
+export interface SysvCheckArgs {
+  request: SysvRequest;
+  pid: number | undefined;
+  json: boolean;
+}
+
 export interface LimitsArgs {
   pid: number | undefined;
   json: boolean;
@@ -51,7 +57,12 @@ function pidOf(raw: RawValues): number | undefined {
   return p === undefined ? undefined : parsePositive('pid', p, 2 ** 22);
 }
 
+const SYSV_ONLY = ['key', 'qbytes'] as const;
+const POSIX_ONLY = ['maxmsg', 'name', 'access', 'live'] as const;
+
 export function checkArgs(raw: RawValues): CheckArgs {
+  const sysvFlag = SYSV_ONLY.find((k) => raw[k] !== undefined);
+  if (sysvFlag) throw new UsageError(`--${sysvFlag} is a System V option: add --sysv`);
   const maxmsg = str(raw, 'maxmsg');
   const msgsize = str(raw, 'msgsize');
   if ((maxmsg === undefined) !== (msgsize === undefined)) {
@@ -81,6 +92,42 @@ export function checkArgs(raw: RawValues): CheckArgs {
     request: { name: name ?? null, create, exclusive: raw.exclusive === true, access, mode: parseInt(modeText, 8), attr, count },
     pid,
     live,
+    json: raw.json === true,
+  };
+}
+
+/** A System V key as C code writes it: decimal or 0x hex, an int or its 32-bit pattern (ftok keys are often above 2^31). */
+export function parseSysvKey(text: string): number {
+  const m = /^(-?)(0x[0-9a-f]+|\d+)$/i.exec(text);
+  const v = m ? Number(m[2]!.toLowerCase().startsWith('0x') ? BigInt(m[2]!) : m[2]) * (m[1] ? -1 : 1) : NaN;
+  if (!Number.isSafeInteger(v) || v < -(2 ** 31) || v > 2 ** 32 - 1) {
+    throw new UsageError(`--key must be a System V key, decimal or 0x hex within 32 bits (e.g. 0x1234), got "${text}"`);
+  }
+  if (v === 0) throw new UsageError('--key 0 is IPC_PRIVATE: omit --key for a private queue');
+  return v | 0; // the kernel's key_t is an int: 0xdeadbeef and -559038737 are the same key
+}
+
+export function sysvCheckArgs(raw: RawValues): SysvCheckArgs {
+  const posixFlag = POSIX_ONLY.find((k) => raw[k] !== undefined);
+  if (posixFlag) throw new UsageError(`--${posixFlag} is for POSIX queues (mq_open); System V takes --msgsize, --qbytes, --key, --count`);
+  const msgsizeText = str(raw, 'msgsize');
+  if (msgsizeText === undefined) throw new UsageError('--sysv needs --msgsize: the bytes of message text the application sends');
+  const msgsize = parseLong('msgsize', msgsizeText);
+  const qbytesText = str(raw, 'qbytes');
+  const qbytes = qbytesText === undefined ? null : parseLong('qbytes', qbytesText);
+  if (qbytes !== null && qbytes < 0) throw new UsageError(`--qbytes must be 0 or more, got ${qbytes}`);
+  const keyText = str(raw, 'key');
+  const key = keyText === undefined ? null : parseSysvKey(keyText);
+  const count = parsePositive('count', str(raw, 'count') ?? '1', 32768);
+  if (key !== null && count > 1) throw new UsageError('--key and --count > 1 cannot be combined: one key names one queue');
+  const create = raw['no-create'] !== true;
+  if (!create && key === null) throw new UsageError('--no-create needs --key: IPC_PRIVATE always creates a queue');
+  if (!create && raw.exclusive === true) throw new UsageError('--exclusive (IPC_EXCL) only has a meaning with IPC_CREAT; drop --no-create or --exclusive');
+  const modeText = str(raw, 'mode') ?? '0600';
+  if (!/^0?[0-7]{1,4}$/.test(modeText)) throw new UsageError(`--mode must be octal permission bits such as 0600, got "${modeText}"`);
+  return {
+    request: { key, create, exclusive: raw.exclusive === true, mode: parseInt(modeText, 8) & 0o777, msgsize, qbytes, count },
+    pid: pidOf(raw),
     json: raw.json === true,
   };
 }

@@ -11,7 +11,7 @@ import { EXIT } from './exit-codes.js';
 import { takeSnapshot } from './snapshot.js';
 import { log } from '../log.js';
 
-export function exitCodeFor(p: Prediction, live: LiveReport | null): number {
+export function exitCodeFor(p: Pick<Prediction, 'outcome'>, live: LiveReport | null): number {
   if (live?.ran && live.result.errno !== null) return EXIT.predictedFailure;
   switch (p.outcome.verdict) {
     case 'success':

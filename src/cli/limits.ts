@@ -5,7 +5,7 @@ import { EXIT } from './exit-codes.js';
 import { takeSnapshot } from './snapshot.js';
 
 export function runLimits(args: LimitsArgs): number {
-  const snap = takeSnapshot(args.pid);
+  const snap = takeSnapshot(args.pid, true);
   writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap));
   return EXIT.ok;
 }

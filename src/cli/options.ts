@@ -24,6 +24,9 @@ export const CHECK_OPTIONS = {
   access: { kind: 'access', describe: 'Access mode of the open', default: 'rdwr', choices: ['rdonly', 'wronly', 'rdwr'] },
   mode: { kind: 'octal', describe: 'Permission bits for a new queue', default: '0600' },
   live: { kind: 'boolean', describe: 'Also create scratch queues with this attr, send and receive one message, unlink them, and show the real result' },
+  sysv: { kind: 'boolean', describe: 'System V instead: predict msgget, msgctl(IPC_SET) of --qbytes and msgsnd(IPC_NOWAIT) of --msgsize bytes' },
+  key: { kind: 'string', describe: 'With --sysv: the queue key, decimal or 0x hex (default IPC_PRIVATE)' },
+  qbytes: { kind: 'long', describe: 'With --sysv: the msg_qbytes the application sets with msgctl(IPC_SET)' },
   ...COMMON_OPTIONS,
 } as const satisfies Record<string, OptionSpec>;
 
@@ -86,7 +89,7 @@ export const PREFLIGHT_OPTIONS = {
 
 export const COMMANDS = {
   check: {
-    describe: 'Predict mq_open for a queue size, explain every blocker and how to fix it',
+    describe: 'Predict mq_open (or, with --sysv, msgget/msgctl/msgsnd) for a queue size, explain every blocker and how to fix it',
     options: CHECK_OPTIONS as Record<string, OptionSpec>,
     examples: [
       ['$0 check --maxmsg 3600 --msgsize 16384', 'Will a 3600 × 16384 queue open here?'],
@@ -94,6 +97,7 @@ export const COMMANDS = {
       ['$0 check --pid 4242 --maxmsg 100 --msgsize 1024 --json', 'Check for a running process, as JSON'],
       ['$0 check --name /orders --no-create', 'Can the application open the existing /orders?'],
       ['$0 check --maxmsg 3600 --msgsize 16384 --live', 'Prediction and a real scratch mq_open side by side'],
+      ['$0 check --sysv --msgsize 65536 --qbytes 1048576', 'System V: msgget, IPC_SET of msg_qbytes, msgsnd of 64 KiB'],
     ],
   },
   limits: {

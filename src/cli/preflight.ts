@@ -59,7 +59,10 @@ function fixFromInside(snap: Snapshot, ev: Evaluation): string[] {
       }
       case 'fs.mqueue.msg_max':
       case 'fs.mqueue.msgsize_max':
-      case 'fs.mqueue.queues_max': {
+      case 'fs.mqueue.queues_max':
+      case 'kernel.msgmax':
+      case 'kernel.msgmnb':
+      case 'kernel.msgmni': {
         // Never the host's: with --ipc=host these are the whole machine's values.
         if (!privateIpc) break;
         const r = setSysctlNow(b.limit, b.needed);

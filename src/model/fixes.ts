@@ -1,6 +1,6 @@
 // Turns "limit X must be at least N" into the commands that raise it, for
 // the three places users meet it: a running system, a reboot, a container.
-import type { RlimValue } from '../snapshot.js';
+import type { RlimValue, Snapshot } from '../snapshot.js';
 import type { Fixes } from './types.js';
 
 export interface FixContext {
@@ -13,6 +13,23 @@ export interface FixContext {
   unit: string | null;
   /** Whether the target holds CAP_SYS_RESOURCE in the initial user namespace. */
   sysResource: boolean;
+}
+
+export function fixContextOf(snap: Snapshot): FixContext {
+  const t = snap.target;
+  return {
+    pid: t.self ? null : t.pid,
+    privateIpc: t.ipcNamespace.ok ? !t.ipcNamespace.value.initial : null,
+    userName: t.userName.ok ? t.userName.value : null,
+    unit: t.systemdUnit.ok ? t.systemdUnit.value : null,
+    sysResource: t.capabilities.ok ? t.capabilities.value.sysResource : false,
+  };
+}
+
+/** /proc/sys/fs/mqueue/msg_max (host IPC namespace), and so on. */
+export function sysctlOrigin(key: string, privateIpc: boolean | null): string {
+  const ns = privateIpc ? 'private IPC namespace: starts from kernel defaults' : privateIpc === false ? 'host IPC namespace' : 'IPC namespace';
+  return `/proc/sys/${key.replace(/\./g, '/')} (${ns})`;
 }
 
 // Files for a fix made by hand: not the ones `mq-doctor apply` owns, whose
@@ -45,7 +62,7 @@ export function sysctlFixes(key: string, value: number, ctx: FixContext): Fixes 
   );
   fixes.notes.push(
     `${key} is per IPC namespace: a container with its own IPC namespace (Docker's default) starts from the kernel default whatever the host's sysctl.d says, so set it with --sysctl.`,
-    `Kubernetes treats ${key} as an unsafe sysctl: the kubelet needs --allowed-unsafe-sysctls='${key.replace(/\.[^.]+$/, '.*')}', otherwise the pod fails with SysctlForbidden. --sysctl is refused with --ipc=host.`,
+    `Kubernetes treats ${key} as an unsafe sysctl: the kubelet needs --allowed-unsafe-sysctls='${key.startsWith('kernel.msg') ? 'kernel.msg*' : key.replace(/\.[^.]+$/, '.*')}', otherwise the pod fails with SysctlForbidden. --sysctl is refused with --ipc=host.`,
   );
   if (ctx.privateIpc) {
     fixes.notes.push('The target is in a private IPC namespace: host sysctl.d files never reach it.');

@@ -4,7 +4,7 @@
 import type { Avail, QueueInfo, RlimValue, Snapshot } from '../snapshot.js';
 import { HARD_MSGMAX, HARD_MSGSIZEMAX, queueCost } from './cost.js';
 import { kernelModel } from './limits-analysis.js';
-import { type FixContext, rlimitFixes, sysctlFixes } from './fixes.js';
+import { fixContextOf, rlimitFixes, sysctlFixes, sysctlOrigin } from './fixes.js';
 import { headroomFor } from './headroom.js';
 import { namespaceUsage, usageOf } from './usage.js';
 import { groupDigits as fmt } from './units.js';
@@ -74,16 +74,9 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   }
   const libc = target.libc.ok ? target.libc.value : 'glibc';
   if (!target.libc.ok) assumptions.push(`Assumed glibc's name rules (${target.libc.reason}).`);
-  const privateIpc = target.ipcNamespace.ok ? !target.ipcNamespace.value.initial : null;
-  const ctx: FixContext = {
-    pid: target.self ? null : target.pid,
-    privateIpc,
-    userName: target.userName.ok ? target.userName.value : null,
-    unit: target.systemdUnit.ok ? target.systemdUnit.value : null,
-    sysResource,
-  };
-  const sysctlOrigin = (key: string) =>
-    `/proc/sys/${key.replace(/\./g, '/')} (${privateIpc ? 'private IPC namespace: starts from kernel defaults' : privateIpc === false ? 'host IPC namespace' : 'IPC namespace'})`;
+  const ctx = fixContextOf(snap);
+  const privateIpc = ctx.privateIpc;
+  const sysctlOriginOf = (key: string) => sysctlOrigin(key, privateIpc);
   const usage = namespaceUsage(snap, era, wordBits);
   const uid = target.credentials.ok ? target.credentials.value.realUid : null;
   const count = req.count;
@@ -231,7 +224,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
           kind: 'limit',
           errno: 'ENOSPC',
           limit: 'fs.mqueue.queues_max',
-          origin: sysctlOrigin('fs.mqueue.queues_max'),
+          origin: sysctlOriginOf('fs.mqueue.queues_max'),
           actual: max,
           needed,
           summary: `ENOSPC: ${inUseText} in this IPC namespace; ${count} more need queues_max ≥ ${fmt(needed)}.`,
@@ -301,7 +294,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
             kind: 'limit',
             errno: 'EINVAL',
             limit: r.key,
-            origin: sysctlOrigin(r.key),
+            origin: sysctlOriginOf(r.key),
             actual: r.limit.value,
             needed: r.value,
             summary: `EINVAL: mq_${r.field} ${fmt(r.value)} is over ${r.key} = ${fmt(r.limit.value)}.`,

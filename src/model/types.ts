@@ -10,7 +10,9 @@ export type Errno =
   | 'EACCES'
   | 'EEXIST'
   | 'ENOSPC'
-  | 'EOVERFLOW';
+  | 'EOVERFLOW'
+  | 'EAGAIN'
+  | 'EPERM';
 
 export type Access = 'rdonly' | 'wronly' | 'rdwr';
 
@@ -50,7 +52,10 @@ export type LimitName =
   | 'fs.mqueue.msg_max'
   | 'fs.mqueue.msgsize_max'
   | 'RLIMIT_MSGQUEUE'
-  | 'RLIMIT_NOFILE';
+  | 'RLIMIT_NOFILE'
+  | 'kernel.msgmax'
+  | 'kernel.msgmnb'
+  | 'kernel.msgmni';
 
 /** A limit set too low: raising it removes the blocker. */
 export interface LimitBlocker {
@@ -81,7 +86,10 @@ export interface RequestBlocker {
     | 'size-overflow'
     | 'queue-exists'
     | 'queue-missing'
-    | 'permission';
+    | 'permission'
+    | 'size-negative'
+    | 'not-owner'
+    | 'queue-full';
   summary: string;
   /** What to change in the application instead. */
   remedy: string;
@@ -92,7 +100,8 @@ export type Blocker = LimitBlocker | RequestBlocker;
 export type Verdict = 'success' | 'failure' | 'indeterminate';
 
 export interface Outcome {
-  call: 'mq_open';
+  /** The call that fails (or, on success, the last one made). */
+  call: 'mq_open' | 'msgget' | 'msgctl' | 'msgsnd';
   verdict: Verdict;
   /** The errno the call returns: the first check that fails, in the kernel's order; null on success. */
   errno: Errno | null;
@@ -148,3 +157,54 @@ export interface LiveRun {
 export type LiveReport =
   | { ran: true; result: LiveRun; agrees: boolean }
   | { ran: false; reason: string };
+
+/** msgget + msgctl(IPC_SET) + msgsnd(IPC_NOWAIT), as `check --sysv` models an application's start. */
+export interface SysvRequest {
+  /** null: IPC_PRIVATE, a new queue every time. */
+  key: number | null;
+  create: boolean;
+  exclusive: boolean;
+  /** The permission bits in msgflg (msgget checks them against an existing queue's mode). */
+  mode: number;
+  /** Bytes per message (msgsz). */
+  msgsize: number;
+  /** msgctl(IPC_SET) of msg_qbytes to this; null: the application keeps what msgget gives. */
+  qbytes: number | null;
+  /** New queues the application creates (IPC_PRIVATE or distinct keys). */
+  count: number;
+}
+
+export interface SysvQueueView {
+  key: number;
+  msqid: number;
+  uid: number;
+  mode: number;
+  bytes: number;
+  messages: number;
+  qbytes: number | null;
+}
+
+export interface SysvCapacity {
+  /** msg_qbytes of the queue the application sends to, after its IPC_SET if that succeeds. */
+  qbytes: number | null;
+  /** Where qbytes comes from. */
+  source: 'kernel.msgmnb (new queue)' | 'existing queue' | 'IPC_SET (requested)';
+  /** Messages of msgsize an empty queue holds: limited by bytes (qbytes / msgsize) and by count (qbytes). */
+  byBytes: number | null;
+  byCount: number | null;
+  messages: number | null;
+  /** What is left for more such messages in the queue as it is now (existing queues hold messages). */
+  free: number | null;
+}
+
+export interface SysvPrediction {
+  request: SysvRequest;
+  /** The queue msgget finds for --key, or null (new queue, or unknown: see assumptions). */
+  existing: SysvQueueView | null;
+  usage: { queuesInUse: number | null; msgmni: number | null };
+  capacity: SysvCapacity;
+  outcome: Outcome;
+  blockers: Blocker[];
+  warnings: string[];
+  assumptions: string[];
+}

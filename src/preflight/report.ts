@@ -12,6 +12,9 @@ const UNITS: Record<LimitBlocker['limit'], string> = {
   'fs.mqueue.queues_max': 'fs.mqueue.queues_max (queues in this IPC namespace)',
   RLIMIT_MSGQUEUE: 'soft RLIMIT_MSGQUEUE (bytes of queue memory for this uid)',
   RLIMIT_NOFILE: 'soft RLIMIT_NOFILE (open descriptors)',
+  'kernel.msgmax': 'kernel.msgmax (bytes per System V message)',
+  'kernel.msgmnb': 'kernel.msgmnb (bytes per System V queue)',
+  'kernel.msgmni': 'kernel.msgmni (System V queues in this IPC namespace)',
 };
 
 function runtimeLines(b: LimitBlocker): string[] {

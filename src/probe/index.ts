@@ -12,6 +12,8 @@ import { probeSysvQueues, type SysvQueue } from './sysv.js';
 export interface ProbeOptions {
   /** Another process to diagnose; defaults to mq-doctor's own environment. */
   pid?: number;
+  /** Read each System V queue's msg_qbytes (msgctl through the addon). */
+  sysvQbytes?: boolean;
 }
 
 export class NoSuchProcess extends Error {}
@@ -33,15 +35,15 @@ export interface NamespaceView {
  * inside it (setns for another one), POSIX queues through its mqueue mount.
  */
 export function probeNamespace(inode: number, initial: boolean, pid: number | undefined): NamespaceView {
-  const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)') : sysctlsOfNamespace(pid);
+  const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)', true) : sysctlsOfNamespace(pid, true);
   return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: probeQueues(pid, loadNative) };
 }
 
 type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string; sysvQueues: Avail<SysvQueue[]> };
 
 /** Everything that /proc shows of the reader's own IPC namespace. */
-function readOwnNamespace(source: string): Sysctls {
-  return { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source, sysvQueues: probeSysvQueues() };
+function readOwnNamespace(source: string, sysvQbytes: boolean): Sysctls {
+  return { mqueue: probeMqueueSysctls(), sysv: probeSysvSysctls(), source, sysvQueues: probeSysvQueues(sysvQbytes ? loadNative : undefined) };
 }
 
 const MQUEUE_KEYS = ['msg_max', 'msgsize_max', 'queues_max', 'msg_default', 'msgsize_default'] as const;
@@ -55,7 +57,7 @@ function allUnavailable<K extends string>(keys: readonly K[], reason: string): R
  * /proc/sys answers for the *reader's* IPC namespace, so another process's
  * values are read by entering its namespace with setns(2) for a moment.
  */
-function sysctlsOfNamespace(pid: number): Sysctls {
+function sysctlsOfNamespace(pid: number, sysvQbytes: boolean): Sysctls {
   const source = `/proc/sys of process ${pid}'s IPC namespace (entered with setns)`;
   const fail = (why: string): Sysctls => {
     const reason = `process ${pid} is in another IPC namespace and ${why}`;
@@ -77,7 +79,7 @@ function sysctlsOfNamespace(pid: number): Sysctls {
     const entered = setns(theirs, constants.CLONE_NEWIPC);
     if (!entered.ok) return fail(`setns into it failed (${entered.errno}: needs CAP_SYS_ADMIN)`);
     try {
-      return readOwnNamespace(source);
+      return readOwnNamespace(source, sysvQbytes);
     } finally {
       const back = setns(own, constants.CLONE_NEWIPC);
       // Staying in the wrong namespace would silently corrupt every later read.
@@ -90,14 +92,14 @@ function sysctlsOfNamespace(pid: number): Sysctls {
 }
 
 export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
-  const { pid } = opts;
+  const { pid, sysvQbytes = false } = opts;
   if (pid !== undefined && !processExists(pid)) throw new NoSuchProcess(`no process with pid ${pid}`);
   const target = probeProcess(pid);
   const ownIpc = pid === undefined ? target.ipcNamespace : namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
   const sameNamespace =
     pid === undefined ||
     (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);
-  const sysctls: Sysctls = sameNamespace ? readOwnNamespace('/proc/sys (this IPC namespace)') : sysctlsOfNamespace(pid!);
+  const sysctls: Sysctls = sameNamespace ? readOwnNamespace('/proc/sys (this IPC namespace)', sysvQbytes) : sysctlsOfNamespace(pid!, sysvQbytes);
   const queues = probeQueues(pid, loadNative);
   return {
     schemaVersion: 1,
@@ -106,6 +108,7 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
     kernel: probeKernel(),
     mqueue: sysctls.mqueue,
     sysv: sysctls.sysv,
+    sysvQueues: sysctls.sysvQueues,
     sysctlSource: sysctls.source,
     target,
     queues,

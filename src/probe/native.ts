@@ -21,6 +21,35 @@ export interface MqAttrIn {
   msgsize: number | bigint;
 }
 
+/** Columns of MqDir.fields, row by row (keep in step with queuedir.cc). */
+export const MQ_DIR_FIELDS = ['uid', 'gid', 'mode', 'qsize', 'maxmsg', 'msgsize', 'curmsgs'] as const;
+
+/** An mqueue mount read in one call, as columns: N-API objects per queue would cost more than the syscalls. */
+export interface MqDir {
+  count: number;
+  /** The queue names, NUL-separated (a name may hold any byte but '/' and NUL). */
+  names: string;
+  /** count × MQ_DIR_FIELDS.length numbers; NaN where a value could not be read. */
+  fields: Float64Array;
+  /** [row, errno name] for each queue that could not be opened or mq_getattr'd. */
+  errors: Array<[number, string]>;
+}
+
+/** msgctl(IPC_STAT) of one System V queue. */
+export interface SysvMsqStat {
+  /** Signed, as /proc/sysvipc/msg prints it. */
+  key: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+  mode: number;
+  /** A bigint only above 2^53-1, a value only a CAP_SYS_RESOURCE holder can set. */
+  qbytes: number | bigint;
+  qnum: number;
+  cbytes: number;
+}
+
 export interface NativeAddon {
   readonly constants: {
     O_RDONLY: number;
@@ -30,6 +59,13 @@ export interface NativeAddon {
     O_EXCL: number;
     O_NONBLOCK: number;
     CLONE_NEWIPC: number;
+    IPC_CREAT: number;
+    IPC_EXCL: number;
+    IPC_NOWAIT: number;
+    IPC_PRIVATE: number;
+    MSG_NOERROR: number;
+    /** 13; the headers' value or that fallback. Kernels before 4.17 answer EINVAL. */
+    MSG_STAT_ANY: number;
   };
   getrlimit(resource: RlimitResource): Result<{ soft: NativeRlimValue; hard: NativeRlimValue }>;
   setrlimit(resource: RlimitResource, soft: NativeRlimValue, hard: NativeRlimValue): Result;
@@ -55,6 +91,33 @@ export interface NativeAddon {
    * signal mask). Returns only when the exec failed.
    */
   execvp(file: string, args: string[]): Failure;
+  /** Every queue of an mqueue mount in one call: owner, mode, QSIZE and mq_getattr. */
+  mqReadDir(dir: string): Result<MqDir>;
+  /** msgget(2). key: a signed int, or above 2^31 as its 32-bit pattern; flags: mode | IPC_CREAT | IPC_EXCL. */
+  msgget(key: number, flags: number): Result<{ msqid: number }>;
+  /**
+   * msgsnd(2) of one message of size zero bytes (size ≤ 2^31-1: msgmax cannot be
+   * larger). mtype is passed as given, so mtype < 1 gets the kernel's EINVAL.
+   * Without IPC_NOWAIT a full queue blocks the event loop.
+   */
+  msgsnd(msqid: number, size: number, mtype: number, flags: number): Result;
+  /** msgrcv(2); the text is dropped. E2BIG when the message exceeds maxSize unless MSG_NOERROR. */
+  msgrcv(msqid: number, maxSize: number, mtype: number, flags: number): Result<{ size: number; mtype: number }>;
+  /** msgctl(IPC_STAT): needs read permission (EACCES otherwise). */
+  msgctlStat(msqid: number): Result<SysvMsqStat>;
+  /**
+   * msgctl(MSG_STAT_ANY) (Linux >= 4.17): by index into the namespace's queue
+   * table, without permission checks; msqid is the queue found. EINVAL: index unused
+   * (or an older kernel).
+   */
+  msgctlStatAny(index: number): Result<SysvMsqStat & { msqid: number }>;
+  /**
+   * IPC_STAT, then IPC_SET with only msg_qbytes changed. EPERM above kernel.msgmnb
+   * without CAP_SYS_RESOURCE. Linux >= 5.4 keeps only the low 32 bits (2^32 + 5 sets 5).
+   * qbytes: a number up to 2^53-1, or a bigint.
+   */
+  msgctlSetQbytes(msqid: number, qbytes: number | bigint): Result;
+  msgctlRmid(msqid: number): Result;
 }
 
 let cached: Avail<NativeAddon> | undefined;

@@ -23,6 +23,8 @@ export const PROC_USER_INIT_INO = 0xeffffffd;
 const CAP_DAC_OVERRIDE = 1n;
 const CAP_DAC_READ_SEARCH = 2n;
 const CAP_SYS_RESOURCE = 24n;
+const CAP_IPC_OWNER = 15n;
+const CAP_SYS_ADMIN = 21n;
 
 function parseRlimValue(text: string): RlimValue | undefined {
   if (text === 'unlimited') return 'unlimited';
@@ -86,6 +88,9 @@ export function parseCapabilities(capEffHex: string, userNs: Avail<Namespace>): 
     sysResourceInOwnNs: bit(CAP_SYS_RESOURCE),
     dacOverride: bit(CAP_DAC_OVERRIDE),
     dacReadSearch: bit(CAP_DAC_READ_SEARCH),
+    // ns_capable() in the IPC namespace's user namespace: the process's own, unless it setns'd.
+    ipcOwner: bit(CAP_IPC_OWNER),
+    sysAdmin: bit(CAP_SYS_ADMIN),
     initialUserNs,
     sysResource: bit(CAP_SYS_RESOURCE) && initialUserNs,
   };

@@ -24,7 +24,7 @@ export function whoLine(snap: Snapshot): string {
   return `${proc}, ${user}; ${kernel}, ${bits}, ${libc}; ${ns}`;
 }
 
-function verdictLines(p: Prediction): string[] {
+export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>): string[] {
   const o = p.outcome;
   const others = p.blockers.length > 1 ? `; ${p.blockers.length} blockers stand in the way in all, each listed below` : '';
   switch (o.verdict) {
@@ -142,6 +142,13 @@ export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport 
   const head = headroomLine(p);
   if (head) out.push(head);
   if (live) out.push('', ...liveLines(live));
+  out.push(...trailerLines(p));
+  return `${out.join('\n')}\n`;
+}
+
+/** Blockers with their fixes, then warnings and assumptions: the same for every call. */
+export function trailerLines(p: Pick<Prediction, 'blockers' | 'warnings' | 'assumptions'>): string[] {
+  const out: string[] = [];
   if (p.blockers.length) {
     out.push('', `${plural(p.blockers.length, 'blocker')}:`);
     const seen = new Set<string>();
@@ -149,5 +156,5 @@ export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport 
   }
   if (p.warnings.length) out.push('', 'Warnings:', ...p.warnings.map((w) => `  - ${w}`));
   if (p.assumptions.length) out.push('', 'Assumptions:', ...p.assumptions.map((a) => `  - ${a}`));
-  return `${out.join('\n')}\n`;
+  return out;
 }

@@ -88,13 +88,7 @@ export function renderLimitsText(snap: Snapshot): string {
   out.push('', 'Descriptors (mq_open takes one; EMFILE when none is left)');
   out.push(`  RLIMIT_NOFILE soft ${nf.ok ? rlim(nf.value.value.soft) : 'unavailable'}, hard ${nf.ok ? rlim(nf.value.value.hard) : 'unavailable'}; open now: ${t.openFds.ok ? num(t.openFds.value) : 'unavailable'}${t.self ? ' (mq-doctor itself)' : ''}`);
 
-  const s = snap.sysv;
-  out.push('', 'System V queues: kernel.msg* (no rlimit applies)');
-  out.push(...table([
-    ['  msgmax', show(s.msgmax), 'largest message'],
-    ['  msgmnb', show(s.msgmnb), 'msg_qbytes of a new queue'],
-    ['  msgmni', show(s.msgmni), 'queues per IPC namespace'],
-  ]));
+  out.push(...sysvLines(snap));
 
   const missing = unavailableNotes([
     ['kernel release', snap.kernel.release],
@@ -103,8 +97,35 @@ export function renderLimitsText(snap: Snapshot): string {
     ['fs.mqueue.msgsize_default', m.msgsize_default],
     ['libc', t.libc],
     ['queues', snap.queues],
+    ['System V queues', snap.sysvQueues],
     ['native addon', snap.nativeAddon],
   ]);
   if (missing.length) out.push('', 'Unavailable:', ...missing);
   return `${out.join('\n')}\n`;
+}
+
+const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
+
+/** What `ipcs -l` and `ipcs -u` show for message queues, plus each queue's fill. */
+function sysvLines(snap: Snapshot): string[] {
+  const s = snap.sysv;
+  const q = snap.sysvQueues;
+  const out = ['', 'System V queues: kernel.msg* (no rlimit applies)'];
+  const inUse = q.ok ? q.value.length : null;
+  out.push(...table([
+    ['  msgmax', show(s.msgmax), 'largest message (msgsnd: EINVAL above it)'],
+    ['  msgmnb', show(s.msgmnb), 'msg_qbytes of a new queue: its bytes and its messages'],
+    ['  msgmni', show(s.msgmni), `queues per IPC namespace (msgget: ENOSPC at it)${inUse !== null && s.msgmni.ok ? `; in use ${num(inUse)} ${bar(inUse, s.msgmni.value)}` : ''}`],
+  ]));
+  if (!q.ok || q.value.length === 0) return out;
+  const bytes = q.value.reduce((n, x) => n + x.bytes, 0);
+  const messages = q.value.reduce((n, x) => n + x.messages, 0);
+  out.push(`  in use: ${num(q.value.length)} queue(s), ${num(messages)} message(s), ${num(bytes)} bytes`);
+  const rows: string[][] = [['  key', 'msqid', 'owner', 'perms', 'messages', 'bytes / msg_qbytes']];
+  for (const x of q.value) {
+    const fill = x.qbytes.ok ? `${num(x.bytes)} / ${num(x.qbytes.value)} ${bar(Math.max(x.bytes, x.messages), x.qbytes.value)}` : `${num(x.bytes)} / unknown`;
+    rows.push([`  ${hex(x.key)}`, String(x.msqid), String(x.uid), `0${x.mode.toString(8)}`, num(x.messages), fill]);
+  }
+  out.push(...table(rows));
+  return out;
 }

@@ -5,7 +5,8 @@ import { queueCharge } from '../model/usage.js';
 import type { NamespaceView } from '../probe/index.js';
 import type { KernelInfo, RlimValue } from '../snapshot.js';
 
-export type ProbeErrorKind = 'namespace' | 'queue' | 'sysctl' | 'rlimit' | 'process';
+export const PROBE_ERROR_KINDS = ['namespace', 'queue', 'sysctl', 'rlimit', 'process'] as const;
+export type ProbeErrorKind = (typeof PROBE_ERROR_KINDS)[number];
 
 export interface WatchSnapshot {
   takenAt: string;
@@ -33,7 +34,8 @@ export interface NamespaceStat {
   queuesMax: number | null;
   sysctls: Record<string, number>;
   queues: QueueStat[];
-  sysv: Array<{ key: number; msqid: number; bytes: number; messages: number }>;
+  /** qbytes: the queue's msg_qbytes; null when msgctl could not read it. */
+  sysv: Array<{ key: number; msqid: number; bytes: number; messages: number; qbytes: number | null }>;
 }
 
 export interface UidStat {
@@ -79,7 +81,7 @@ export function analyse(w: WatchSnapshot): Analysis {
         maxMessages: q.attr.ok ? q.attr.value.maxmsg : null,
         bytes: q.qsize.ok ? q.qsize.value : null,
       })),
-      sysv: ns.sysvQueues.ok ? ns.sysvQueues.value.map((q) => ({ key: q.key, msqid: q.msqid, bytes: q.bytes, messages: q.messages })) : [],
+      sysv: ns.sysvQueues.ok ? ns.sysvQueues.value.map((q) => ({ key: q.key, msqid: q.msqid, bytes: q.bytes, messages: q.messages, qbytes: q.qbytes.ok ? q.qbytes.value : null })) : [],
     };
   });
   for (const [uid, limit] of Object.entries(w.uidLimits)) {

@@ -1,7 +1,7 @@
 // The Prometheus view of an Analysis. Gauges are reset before each update so a
 // queue that was unlinked disappears instead of keeping its last value.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { Analysis, ProbeErrorKind } from './analyse.js';
+import { type Analysis, PROBE_ERROR_KINDS, type ProbeErrorKind } from './analyse.js';
 
 export interface Metrics {
   registry: Registry;
@@ -10,7 +10,9 @@ export interface Metrics {
 
 export function createMetrics(maxQueueSeries: number): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay monitor wakes the process at this resolution: prom-client's 10 ms
+  // default is 100 wake-ups a second in a daemon that otherwise sleeps between probes.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   // prom-client names these gauges *_total, which Prometheus reserves for counters
   // (promtool check metrics rejects them); the process_* metrics stay.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
@@ -26,16 +28,20 @@ export function createMetrics(maxQueueSeries: number): Metrics {
   const qBytes = g('mqdoctor_queue_bytes', 'Bytes of messages queued (QSIZE)', ['namespace', 'queue']);
   const aggregated = g('mqdoctor_queues_aggregated', 'Queues beyond --max-queue-series, not exported one by one', ['namespace']);
   const sysvBytes = g('mqdoctor_sysv_queue_bytes', 'Bytes in a System V message queue (cbytes)', ['namespace', 'key', 'msqid']);
+  const sysvQbytes = g('mqdoctor_sysv_queue_max_bytes', 'msg_qbytes of a System V message queue: its capacity in bytes, and in messages', ['namespace', 'key', 'msqid']);
   const sysvMessages = g('mqdoctor_sysv_queue_messages', 'Messages in a System V message queue (qnum)', ['namespace', 'key', 'msqid']);
   const drift = g('mqdoctor_drift', 'Whether the live value of a profile key is below the profile (1) or not (0)', ['key']);
   const duration = g('mqdoctor_probe_duration_seconds', 'How long the last probe took');
+  const probes = new Counter({ name: 'mqdoctor_probes_total', help: 'Probes completed since the daemon started', registers: [registry] });
   const errors = new Counter({ name: 'mqdoctor_probe_errors_total', help: 'Probe failures by kind (never fatal)', labelNames: ['kind'], registers: [registry] });
+  // Every kind exported from the start: increase() over a series that appears with its first error misses that error.
+  for (const kind of PROBE_ERROR_KINDS) errors.inc({ kind }, 0);
   const perQueue = [qMessages, qMax, qBytes];
 
   return {
     registry,
     update(a, probeSeconds) {
-      for (const m of [queues, queuesMax, sysctl, charged, uidLimit, aggregated, sysvBytes, sysvMessages, drift, ...perQueue]) m.reset();
+      for (const m of [queues, queuesMax, sysctl, charged, uidLimit, aggregated, sysvBytes, sysvQbytes, sysvMessages, drift, ...perQueue]) m.reset();
       let series = 0;
       for (const n of a.namespaces) {
         const labels = { namespace: String(n.inode), host: String(n.initial) };
@@ -59,6 +65,7 @@ export function createMetrics(maxQueueSeries: number): Metrics {
           const l = { namespace: String(n.inode), key: `0x${(q.key >>> 0).toString(16).padStart(8, '0')}`, msqid: String(q.msqid) };
           sysvBytes.set(l, q.bytes);
           sysvMessages.set(l, q.messages);
+          if (q.qbytes !== null) sysvQbytes.set(l, q.qbytes);
         }
       }
       for (const u of a.uids) {
@@ -68,6 +75,7 @@ export function createMetrics(maxQueueSeries: number): Metrics {
       for (const [key, d] of Object.entries(a.drift ?? {})) drift.set({ key }, d ? 1 : 0);
       for (const [kind, n] of Object.entries(a.errorsByKind) as Array<[ProbeErrorKind, number]>) errors.inc({ kind }, n);
       duration.set(probeSeconds);
+      probes.inc();
     },
   };
 }

@@ -1,14 +1,27 @@
 /*
- * mq_oracle: a second, independent route to mq_open(3) for differential tests.
- * It shares no code with the addon on purpose; only the errno names agree.
+ * mq_oracle: a second, independent route to mq_open(3) and to the System V
+ * msgget/msgsnd/msgctl calls, for differential tests. It shares no code with the
+ * addon on purpose; only the errno names agree.
  *
  *   mq_oracle open NAME OFLAG MODE MAXMSG|null MSGSIZE|null [--keep]
  *   mq_oracle create NAME MAXMSG MSGSIZE     O_CREAT|O_EXCL|O_RDWR, 0600; keeps the queue
  *   mq_oracle unlink NAME
  *   mq_oracle attr NAME                      prints "maxmsg msgsize curmsgs"
  *
+ *   mq_oracle msgget KEY FLAGS               prints "OK msqid"
+ *   mq_oracle msgsnd KEY SIZE COUNT          msgget(KEY, 0), then COUNT messages of SIZE
+ *                                            zero bytes, mtype 1, IPC_NOWAIT; prints
+ *                                            "OK sent", or "ERRNO sent" at the first failure
+ *                                            (msgget's errno with 0 sent)
+ *   mq_oracle msgset KEY QBYTES              IPC_STAT, then IPC_SET with msg_qbytes = QBYTES
+ *   mq_oracle msgstat KEY                    prints "OK qbytes qnum cbytes" (IPC_STAT)
+ *   mq_oracle msgrm KEY                      IPC_RMID
+ *
  * Prints one line, OK or the errno name. Exit 0 for OK, 1 for an errno, 2 for usage.
- * OFLAG and MODE: decimal, 0-prefixed octal or 0x hex. MAXMSG, MSGSIZE: decimal C long.
+ * OFLAG, MODE and FLAGS: decimal, 0-prefixed octal or 0x hex (FLAGS: mode | IPC_CREAT
+ * 01000 | IPC_EXCL 02000). MAXMSG, MSGSIZE: decimal C long. KEY: decimal or 0x hex,
+ * within int (IPC_PRIVATE is 0). SIZE, COUNT: decimal, 0 to INT_MAX. QBYTES: decimal,
+ * 0 to LONG_MAX (the kernel keeps only the low 32 bits since Linux 5.4).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/stat.h>
 
 /* The addon's names: EAGAIN not EWOULDBLOCK, EOPNOTSUPP not ENOTSUP. */
@@ -34,16 +49,20 @@ static const struct {
     {ERANGE, "ERANGE"},   {ENAMETOOLONG, "ENAMETOOLONG"}, {ENOSYS, "ENOSYS"}, {ELOOP, "ELOOP"},
     {EMSGSIZE, "EMSGSIZE"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {ETIMEDOUT, "ETIMEDOUT"},
     {EOVERFLOW, "EOVERFLOW"}, {EUSERS, "EUSERS"}, {EDQUOT, "EDQUOT"},
+    {ENOMSG, "ENOMSG"},   {EIDRM, "EIDRM"},
 };
 
-static int fail(int err) {
+static const char *errno_name(int err) {
+  static char unknown[16];
   for (size_t i = 0; i < sizeof errnos / sizeof errnos[0]; i++) {
-    if (errnos[i].value == err) {
-      puts(errnos[i].name);
-      return 1;
-    }
+    if (errnos[i].value == err) return errnos[i].name;
   }
-  printf("E%d\n", err);
+  snprintf(unknown, sizeof unknown, "E%d", err);
+  return unknown;
+}
+
+static int fail(int err) {
+  puts(errno_name(err));
   return 1;
 }
 
@@ -51,7 +70,12 @@ static int usage(void) {
   fputs("usage: mq_oracle open NAME OFLAG MODE MAXMSG|null MSGSIZE|null [--keep]\n"
         "       mq_oracle create NAME MAXMSG MSGSIZE\n"
         "       mq_oracle unlink NAME\n"
-        "       mq_oracle attr NAME\n",
+        "       mq_oracle attr NAME\n"
+        "       mq_oracle msgget KEY FLAGS\n"
+        "       mq_oracle msgsnd KEY SIZE COUNT\n"
+        "       mq_oracle msgset KEY QBYTES\n"
+        "       mq_oracle msgstat KEY\n"
+        "       mq_oracle msgrm KEY\n",
         stderr);
   return 2;
 }
@@ -124,11 +148,101 @@ static int cmd_attr(int argc, char **argv) {
   return 0;
 }
 
+/* KEY: decimal, or hex with a 0x prefix (after an optional sign); never octal. */
+static int parse_key(const char *s, key_t *out) {
+  const char *p = (*s == '-' || *s == '+') ? s + 1 : s;
+  int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+  long v;
+  if (!parse_long(s, hex ? 16 : 10, INT_MIN, INT_MAX, &v)) return 0;
+  *out = (key_t)v;
+  return 1;
+}
+
+/* The msqid of an existing KEY, or -1 with errno set. */
+static int existing(key_t key) { return msgget(key, 0); }
+
+static int cmd_msgget(int argc, char **argv) {
+  key_t key;
+  long flags;
+  if (argc != 4 || !parse_key(argv[2], &key) || !parse_long(argv[3], 0, INT_MIN, INT_MAX, &flags)) return usage();
+  int id = msgget(key, (int)flags);
+  if (id < 0) return fail(errno);
+  printf("OK %d\n", id);
+  return 0;
+}
+
+static int cmd_msgsnd(int argc, char **argv) {
+  key_t key;
+  long size, count, sent = 0;
+  if (argc != 5 || !parse_key(argv[2], &key) || !parse_long(argv[3], 10, 0, INT_MAX, &size) ||
+      !parse_long(argv[4], 10, 0, INT_MAX, &count)) {
+    return usage();
+  }
+  int id = existing(key);
+  int err = id < 0 ? errno : 0;
+  /* struct msgbuf: a long mtype, then SIZE bytes of text. */
+  long *buf = calloc(1, sizeof(long) + (size_t)size);
+  if (err == 0 && buf == NULL) {
+    err = ENOMEM;
+  } else if (err == 0) {
+    buf[0] = 1;
+    for (; sent < count; sent++) {
+      if (msgsnd(id, buf, (size_t)size, IPC_NOWAIT) != 0) {
+        err = errno;
+        break;
+      }
+    }
+  }
+  free(buf);
+  printf("%s %ld\n", err ? errno_name(err) : "OK", sent);
+  return err ? 1 : 0;
+}
+
+static int cmd_msgset(int argc, char **argv) {
+  key_t key;
+  long qbytes;
+  if (argc != 4 || !parse_key(argv[2], &key) || !parse_long(argv[3], 10, 0, LONG_MAX, &qbytes)) return usage();
+  int id = existing(key);
+  if (id < 0) return fail(errno);
+  struct msqid_ds ds;
+  if (msgctl(id, IPC_STAT, &ds) != 0) return fail(errno);
+  ds.msg_qbytes = (msglen_t)qbytes;
+  if (msgctl(id, IPC_SET, &ds) != 0) return fail(errno);
+  puts("OK");
+  return 0;
+}
+
+static int cmd_msgstat(int argc, char **argv) {
+  key_t key;
+  if (argc != 3 || !parse_key(argv[2], &key)) return usage();
+  int id = existing(key);
+  if (id < 0) return fail(errno);
+  struct msqid_ds ds;
+  if (msgctl(id, IPC_STAT, &ds) != 0) return fail(errno);
+  printf("OK %lu %lu %lu\n", (unsigned long)ds.msg_qbytes, (unsigned long)ds.msg_qnum, (unsigned long)ds.msg_cbytes);
+  return 0;
+}
+
+static int cmd_msgrm(int argc, char **argv) {
+  key_t key;
+  if (argc != 3 || !parse_key(argv[2], &key)) return usage();
+  int id = existing(key);
+  if (id < 0) return fail(errno);
+  if (msgctl(id, IPC_RMID, NULL) != 0) return fail(errno);
+  puts("OK");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return usage();
   if (strcmp(argv[1], "open") == 0) return cmd_open(argc, argv);
   if (strcmp(argv[1], "create") == 0) return cmd_create(argc, argv);
   if (strcmp(argv[1], "unlink") == 0) return cmd_unlink(argc, argv);
   if (strcmp(argv[1], "attr") == 0) return cmd_attr(argc, argv);
+  if (strcmp(argv[1], "msgget") == 0) return cmd_msgget(argc, argv);
+  if (strcmp(argv[1], "msgsnd") == 0) return cmd_msgsnd(argc, argv);
+  if (strcmp(argv[1], "msgset") == 0) return cmd_msgset(argc, argv);
+  if (strcmp(argv[1], "msgstat") == 0) return cmd_msgstat(argc, argv);
+  if (strcmp(argv[1], "msgrm") == 0) return cmd_msgrm(argc, argv);
   return usage();
 }

@@ -3,9 +3,9 @@
 // bisection with a fresh IPC namespace per probe, must equal the CLI's
 // cost.bytes exactly.
 //
-// The probes run as a uid that holds no other queue (checked first): the charge
-// is per uid across every IPC namespace, so anything else it holds would shift
-// the measured threshold.
+// The probes run as a fresh uid that holds no other queue (checked first): the
+// charge is per uid across every IPC namespace, so anything else it holds (a
+// queue another test or program left behind) would shift the measured threshold.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
@@ -18,7 +18,7 @@ const oracle = await buildOracle().catch((err: Error) => {
 const skipReason = kernelSkipReason({ oracle, needAddon: false });
 if (skipReason) console.warn(`SKIPPED test/kernel/cost-bisection.test.ts: ${skipReason}`);
 
-const UID = 1000;
+const UID = 200_000 + Math.floor(Math.random() * 100_000);
 const HARD = 819_200; // this machine's hard RLIMIT_MSGQUEUE; the soft limit cannot go higher
 const CREATE_EXCL_RDWR = 0o100 | 0o200 | 2;
 const as = `setpriv --reuid=${UID} --regid=${UID} --clear-groups`;
@@ -93,7 +93,7 @@ const label = (c: Case) =>
   `${c.attr ? `${c.attr.maxmsg} × ${c.attr.msgsize}` : 'attr NULL'}${Object.keys(c.sysctls).length ? ` (${Object.entries(c.sysctls).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
 
 describe.skipIf(!!skipReason)('real kernel: the RLIMIT_MSGQUEUE charge of one queue, by bisection', () => {
-  it(`uid ${UID} holds no queue memory elsewhere (else every threshold shifts)`, () => {
+  it(`the probing uid (a fresh one) holds no queue memory elsewhere (else every threshold shifts)`, () => {
     const r = uidHoldsNoQueueMemory(UID, oracle!);
     expect(r.ok, `uid ${UID} has POSIX queue memory charged elsewhere (another test or program holds queues): ${r.last}`).toBe(true);
   });

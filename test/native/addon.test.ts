@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Failure, type NativeAddon, type NativeRlimValue, loadNative } from '../../src/probe/native.js';
+import { parseSysvipcMsg } from '../../src/probe/sysv.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ADDON = process.env.MQ_DOCTOR_ADDON ?? resolve(here, '../../native/getrlimit/build/Release/getrlimit.node');
@@ -60,6 +61,12 @@ function procLimits(pid: number | 'self', row: string): { soft: NativeRlimValue;
   const [soft, hard] = line.slice(row.length).trim().split(/\s+/);
   const value = (v: string | undefined): NativeRlimValue => (v === 'unlimited' ? v : Number(v));
   return { soft: value(soft), hard: value(hard) };
+}
+
+/** Whether this process has a capability in its effective set (CAP_SYS_RESOURCE is 24). */
+function hasEffectiveCap(bit: number): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? '0';
+  return ((BigInt(`0x${hex}`) >> BigInt(bit)) & 1n) === 1n;
 }
 
 function runChild(cmd: string[]): Record<string, unknown> {
@@ -283,6 +290,180 @@ describe.skipIf(!loaded.ok)('native addon', () => {
         expect(out.getattr).toEqual({ ok: true, flags: 0, maxmsg: 3, msgsize: 100, curmsgs: 1 });
         expect(out.getattrQueueFd).toEqual({ ok: true, flags: O_NONBLOCK, maxmsg: 3, msgsize: 100, curmsgs: 1 });
         expect(out.qsizeLine).toMatch(/^QSIZE:5\s+NOTIFY:0\s+SIGNO:0\s+NOTIFY_PID:0\s*$/);
+      },
+    );
+  });
+
+  describe('System V message queues', () => {
+    const { IPC_NOWAIT } = loaded.ok ? addon.constants : ({} as NativeAddon['constants']);
+    /** One child scenario of fixtures/child.mjs, in an IPC namespace of its own (it writes kernel.msg*). */
+    const sysv = (scenario: string, ...args: string[]): Record<string, any> =>
+      runChild(['unshare', '--ipc', '--fork', process.execPath, CHILD, ADDON, `sysv-${scenario}`, ...args]);
+    const ok = { ok: true };
+
+    it('exports the IPC_* and MSG_* constants (the same on every Linux architecture)', () => {
+      const c = addon.constants;
+      expect(c).toMatchObject({ IPC_CREAT: 0o1000, IPC_EXCL: 0o2000, IPC_NOWAIT: 0o4000, IPC_PRIVATE: 0 });
+      expect(c).toMatchObject({ MSG_NOERROR: 0o10000, MSG_STAT_ANY: 13 });
+    });
+
+    it('rejects wrong argument types and ranges with TypeError, before any syscall', () => {
+      // @ts-expect-error key must be a number
+      expect(() => addon.msgget('1', 0)).toThrow(TypeError);
+      expect(() => addon.msgget(1.5, 0)).toThrow(TypeError);
+      expect(() => addon.msgget(2 ** 32, 0)).toThrow(TypeError);
+      expect(() => addon.msgget(-(2 ** 31) - 1, 0)).toThrow(TypeError);
+      expect(() => addon.msgget(1, 2 ** 31)).toThrow(TypeError);
+      expect(() => addon.msgsnd(0, -1, 1, IPC_NOWAIT)).toThrow(TypeError);
+      expect(() => addon.msgsnd(0, 2 ** 31, 1, IPC_NOWAIT)).toThrow(TypeError);
+      expect(() => addon.msgsnd(0, 1, 2 ** 53, IPC_NOWAIT)).toThrow(TypeError);
+      expect(() => addon.msgsnd(0, 1, Number.NaN, IPC_NOWAIT)).toThrow(TypeError);
+      expect(() => addon.msgsnd(2 ** 31, 1, 1, IPC_NOWAIT)).toThrow(TypeError);
+      expect(() => addon.msgrcv(0, -1, 0, IPC_NOWAIT)).toThrow(TypeError);
+      // @ts-expect-error msqid must be a number
+      expect(() => addon.msgctlStat('0')).toThrow(TypeError);
+      expect(() => addon.msgctlStatAny(0.5)).toThrow(TypeError);
+      expect(() => addon.msgctlRmid(Infinity)).toThrow(TypeError);
+      for (const bad of [-1, Number.NaN, 1.5, 2 ** 53, -1n, 2n ** 64n]) {
+        expect(() => addon.msgctlSetQbytes(0, bad), String(bad)).toThrow(TypeError);
+      }
+      // @ts-expect-error qbytes must be a number or a bigint
+      expect(() => addon.msgctlSetQbytes(0, '10')).toThrow(TypeError);
+    });
+
+    it('passes a negative msqid through: the kernel says EINVAL', () => {
+      expectFailure(addon.msgctlStat(-1), 'EINVAL');
+      expectFailure(addon.msgctlRmid(-1), 'EINVAL');
+      expectFailure(addon.msgsnd(-1, 1, 1, IPC_NOWAIT), 'EINVAL');
+      expectFailure(addon.msgctlStatAny(-1), 'EINVAL');
+    });
+
+    it.skipIf(skipping(noNamespace, 'System V msgget/msgsnd/msgrcv/IPC_STAT in a private IPC namespace'))(
+      'msgget create/EEXIST/ENOENT, send and receive, IPC_STAT, IPC_RMID',
+      () => {
+        const o = sysv('basics');
+        // A fresh IPC namespace starts from the kernel defaults.
+        expect(o.defaults).toEqual([8192, 16384, 32000]);
+        expect(o.create).toEqual({ ok: true, msqid: expect.any(Number) });
+        const id = o.create.msqid as number;
+        expectFailure(o.exists, 'EEXIST');
+        expect(o.open).toEqual({ ok: true, msqid: id });
+        expect(o.openCreat).toEqual({ ok: true, msqid: id }); // IPC_CREAT without IPC_EXCL opens
+        expectFailure(o.missing, 'ENOENT');
+        // IPC_PRIVATE always makes a new queue.
+        expect(o.private1.ok && o.private2.ok && o.private1.msqid !== o.private2.msqid).toBe(true);
+        // msg_qbytes = kernel.msgmnb at creation; the key comes back signed, as /proc prints it.
+        expect(o.statNew).toEqual({ ok: true, key: 0x5eed, uid: 0, gid: 0, cuid: 0, cgid: 0, mode: 0o600, qbytes: 16384, qnum: 0, cbytes: 0 });
+        expect(o.highKeyStat).toMatchObject({ ok: true, key: 0xdeadbeef | 0 });
+
+        expect(o.send).toEqual(ok);
+        expect(o.sendEmpty).toEqual(ok);
+        expectFailure(o.mtype0, 'EINVAL');
+        expectFailure(o.mtypeNeg, 'EINVAL');
+        expect(o.statSent).toMatchObject({ ok: true, qnum: 2, cbytes: 100 });
+        // /proc/sysvipc/msg, as the probe parses it, says the same as IPC_STAT.
+        const listed = parseSysvipcMsg(o.procSysvipc as string);
+        expect(listed).toContainEqual(expect.objectContaining({ key: 0x5eed, msqid: id, mode: 0o600, bytes: 100, messages: 2, uid: 0, gid: 0, cuid: 0, cgid: 0 }));
+        expect(listed).toContainEqual(expect.objectContaining({ key: 0xdeadbeef | 0, msqid: o.highKey.msqid }));
+
+        expectFailure(o.recvSmall, 'E2BIG'); // 100 bytes into 10, without MSG_NOERROR
+        expect(o.recvType3).toEqual({ ok: true, size: 0, mtype: 3 }); // mtype > 0: the first of that type
+        expect(o.recvTruncated).toEqual({ ok: true, size: 10, mtype: 7 }); // MSG_NOERROR cuts it
+        expectFailure(o.recvEmpty, 'ENOMSG'); // not EAGAIN: msgrcv's IPC_NOWAIT errno
+        expect(o.statAfter).toMatchObject({ ok: true, qnum: 0, cbytes: 0 });
+
+        // kernel.msgmnb counts when a queue is created, not afterwards.
+        expect(o.oldQueueQbytes).toBe(16384);
+        expect(o.newQueueQbytes).toBe(1000);
+
+        expect(o.rmid).toEqual(ok);
+        for (const k of ['rmidAgain', 'statRemoved', 'sendRemoved', 'negativeId']) expectFailure(o[k], 'EINVAL');
+        expectFailure(o.reopenRemoved, 'ENOENT');
+      },
+    );
+
+    it.skipIf(skipping(noNamespace, 'System V msgmax/msgmnb limits in a private IPC namespace'))(
+      'msgsnd: EINVAL over kernel.msgmax; EAGAIN when full by bytes and when full by count',
+      () => {
+        const o = sysv('limits');
+        expect(o.atMsgmax).toEqual(ok);
+        expectFailure(o.overMsgmax, 'EINVAL');
+        expectFailure(o.overMsgmaxBlocking, 'EINVAL'); // checked before any wait: no hang
+        // msgmnb=10: ten messages at most, even empty ones (qnum + 1 <= qbytes)...
+        expect(o.byCount.sent).toBe(10);
+        expectFailure(o.byCount.stopped, 'EAGAIN');
+        expect(o.byCountStat).toMatchObject({ ok: true, qbytes: 10, qnum: 10, cbytes: 0 });
+        expect(o.oneByte.sent).toBe(10);
+        expectFailure(o.oneByte.stopped, 'EAGAIN');
+        // ... and ten bytes at most (cbytes + size <= qbytes), reached exactly.
+        expect(o.bytes6).toEqual(ok);
+        expectFailure(o.bytes5, 'EAGAIN');
+        expect(o.bytes4).toEqual(ok);
+        expectFailure(o.bytes1, 'EAGAIN');
+        expect(o.bytes0).toEqual(ok); // a byte-full queue still takes an empty message
+        expect(o.byBytesStat).toMatchObject({ ok: true, qbytes: 10, qnum: 3, cbytes: 10 });
+      },
+    );
+
+    const capSysResource = process.platform === 'linux' && hasEffectiveCap(24);
+    it.skipIf(
+      skipping(
+        noNamespace ?? (capSysResource ? 'this process has CAP_SYS_RESOURCE, which lifts the msgmnb cap' : undefined),
+        'msgctl(IPC_SET) of msg_qbytes',
+      ),
+    )('msgctlSetQbytes: EPERM above kernel.msgmnb, ok at or below it', () => {
+      const o = sysv('qbytes');
+      expect(o.msgmnb).toBe(16384);
+      expect(o.initial).toBe(16384);
+      expectFailure(o.aboveMsgmnb, 'EPERM');
+      expect(o.afterEperm).toBe(16384);
+      expect(o.lower).toEqual(ok);
+      expect(o.afterLower).toBe(100);
+      expect(o.backToMsgmnb).toEqual(ok); // raising is fine up to msgmnb
+      expect(o.afterBack).toBe(16384);
+      // The bound is msgmnb as it is now (INT_MAX here), not the queue's own past.
+      expect(o.aboveOldMsgmnb).toEqual(ok);
+      expect(o.afterRaise).toBe(2_000_000_000);
+      // Above 2^32: Linux >= 5.4 keeps the low 32 bits (5 fits msgmnb); older kernels compare it whole.
+      if (o.wrap.ok) expect(o.afterWrap).toBe(5);
+      else expectFailure(o.wrap, 'EPERM');
+      expectFailure(o.ulongMax, 'EPERM'); // 2^64-1, or 0xffffffff after the cut: over msgmnb either way
+      expect(o.zero).toEqual(ok);
+      expectFailure(o.sendAtZero, 'EAGAIN'); // qbytes 0 takes nothing, not even an empty message
+      expectFailure(o.removed, 'EINVAL');
+    });
+
+    it.skipIf(skipping(noSetpriv, 'MSG_STAT_ANY on another uid\'s queue'))(
+      "msgctlStatAny sees another uid's 0600 queue that IPC_STAT may not read",
+      () => {
+        const o = sysv('statany', '1000');
+        const expected = { ok: true, key: 0x5a1, uid: 0, gid: 0, cuid: 0, cgid: 0, mode: 0o600, qbytes: 16384, qnum: 1, cbytes: 42, msqid: o.msqid };
+        expect(o.root).toEqual(expected);
+        expect(o.other.uid).toBe(1000);
+        expect(o.other.msgget).toEqual({ ok: true, msqid: o.msqid }); // flags 0 asks for no permission
+        expectFailure(o.other.msggetRead, 'EACCES');
+        expectFailure(o.other.stat, 'EACCES');
+        expectFailure(o.other.send, 'EACCES');
+        expectFailure(o.other.rmid, 'EPERM');
+        // Exactly one slot in use (the removed queue's slot is free again): EINVAL elsewhere.
+        const found = (o.other.scan as { ok: boolean }[]).filter((r) => r.ok);
+        expect(found).toEqual([expected]);
+        for (const r of (o.other.scan as { ok: boolean }[]).filter((x) => !x.ok)) expectFailure(r, 'EINVAL');
+      },
+    );
+
+    it.skipIf(skipping(noNamespace, 'System V msgmni in a private IPC namespace'))(
+      'msgget is ENOSPC once kernel.msgmni queues exist',
+      () => {
+        const o = sysv('msgmni');
+        expect(o.first).toMatchObject(ok);
+        expect(o.second).toMatchObject(ok);
+        expectFailure(o.third, 'ENOSPC');
+        expectFailure(o.thirdPrivate, 'ENOSPC');
+        expect(o.existing).toEqual(o.first); // opening an existing queue needs no slot
+        expectFailure(o.missing, 'ENOENT'); // without IPC_CREAT: ENOENT, not ENOSPC
+        expect(o.afterRemove).toMatchObject(ok); // a count, not an index bound
+        expectFailure(o.zeroMni, 'ENOSPC');
       },
     );
   });

@@ -7,6 +7,7 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../../schema/${n
 const ajv = new Ajv.default({ allErrors: true, strict: true });
 export const validateCheck = ajv.compile(load('check.schema.json'));
 export const validateLimits = ajv.compile(load('limits.schema.json'));
+export const validateSysvCheck = ajv.compile(load('check-sysv.schema.json'));
 
 export function schemaErrors(validate: typeof validateCheck, doc: unknown): string {
   return validate(doc) ? '' : ajv.errorsText(validate.errors, { separator: '\n' });

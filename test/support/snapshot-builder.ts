@@ -1,6 +1,6 @@
 // Builds snapshots for model tables: a plain host with kernel defaults, with
 // overrides for just the values a test is about.
-import type { QueueInfo, Snapshot } from '../../src/snapshot.js';
+import type { QueueInfo, Snapshot, SysvQueue } from '../../src/snapshot.js';
 
 export const ok = <T>(value: T) => ({ ok: true as const, value });
 export const na = (reason = 'not available in this test') => ({ ok: false as const, reason });
@@ -26,6 +26,17 @@ export interface Overrides {
   privateIpc?: boolean;
   libc?: 'glibc' | 'musl';
   queues?: QueueInfo[] | null;
+  msgmax?: number;
+  msgmnb?: number;
+  msgmni?: number;
+  /** null: /proc/sysvipc/msg unreadable. */
+  sysvQueues?: SysvQueue[] | null;
+  ipcOwner?: boolean;
+  sysAdmin?: boolean;
+}
+
+export function sysvQueue(key: number, msqid: number, uid: number, qbytes: number | null, o: Partial<SysvQueue> = {}): SysvQueue {
+  return { key, msqid, mode: 0o600, bytes: 0, messages: 0, uid, gid: uid, cuid: uid, cgid: uid, qbytes: qbytes === null ? na('msgctl failed') : ok(qbytes), ...o };
 }
 
 export function queue(name: string, uid: number, maxmsg: number, msgsize: number, mode = 0o600, curmsgs = 0): QueueInfo {
@@ -48,7 +59,8 @@ export function snapshot(o: Overrides = {}): Snapshot {
       msg_default: ok(o.msg_default ?? 10),
       msgsize_default: ok(o.msgsize_default ?? 8192),
     },
-    sysv: { msgmax: ok(8192), msgmnb: ok(16384), msgmni: ok(32000) },
+    sysv: { msgmax: ok(o.msgmax ?? 8192), msgmnb: ok(o.msgmnb ?? 16384), msgmni: ok(o.msgmni ?? 32000) },
+    sysvQueues: o.sysvQueues === null ? na('/proc/sysvipc/msg: permission denied') : ok(o.sysvQueues ?? []),
     sysctlSource: '/proc/sys (this IPC namespace)',
     target: {
       pid: 4242,
@@ -62,6 +74,8 @@ export function snapshot(o: Overrides = {}): Snapshot {
         sysResourceInOwnNs: sysResourceBit,
         dacOverride: o.dacOverride ?? uid === 0,
         dacReadSearch: o.dacOverride ?? uid === 0,
+        ipcOwner: o.ipcOwner ?? uid === 0,
+        sysAdmin: o.sysAdmin ?? uid === 0,
         initialUserNs,
         sysResource: sysResourceBit && initialUserNs,
       }),

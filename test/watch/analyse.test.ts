@@ -83,8 +83,10 @@ describe('watch arguments', () => {
 
 describe('/proc/sysvipc/msg', () => {
   it('reads the columns by their header', () => {
-    const text = '       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n   1234567          0   600          42          3     0     0     0     0     0     0          0          0 1700000000\n';
-    expect(parseSysvipcMsg(text)).toEqual([{ key: 1234567, msqid: 0, mode: 0o600, bytes: 42, messages: 3, uid: 0 }]);
+    const text = '       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n   1234567          0   600          42          3     0     0  1000  1001     0     5          0          0 1700000000\n';
+    const [q] = parseSysvipcMsg(text);
+    expect(q).toMatchObject({ key: 1234567, msqid: 0, mode: 0o600, bytes: 42, messages: 3, uid: 1000, gid: 1001, cuid: 0, cgid: 5 });
+    expect(q!.qbytes.ok).toBe(false); // not in /proc: msgctl reads it
     expect(na('x').ok).toBe(false);
   });
 });

@@ -25,8 +25,18 @@ interface Daemon {
   logs: () => string;
 }
 const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) p.kill('SIGKILL');
+// unshare runs with --kill-child: its death takes the daemon (and so the
+// namespace and every queue charged to uid 1000 in it) along, before the next
+// test file measures that uid's charge.
+afterEach(async () => {
+  await Promise.all(
+    running.splice(0).map((p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return undefined;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      return gone;
+    }),
+  );
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startDaemon(args: string[], setup = ''): Promise<Daemon> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"\n${setup}\nexec ${BIN} watch --interval 200ms --listen 127.0.0.1:${port} ${args.join(' ')}`;
-  const proc = spawn('unshare', ['--ipc', '--mount', '--fork', 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_DOCTOR_LOG_LEVEL: 'info' } });
+  const proc = spawn('unshare', ['--ipc', '--mount', '--fork', '--kill-child', 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_DOCTOR_LOG_LEVEL: 'info' } });
   running.push(proc);
   let logs = '';
   proc.stderr!.on('data', (d) => (logs += d));
@@ -170,6 +180,24 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     expect(inNs(enforcing, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('40');
     expect(enforcing.logs().match(/drift repaired/g)?.length).toBeGreaterThanOrEqual(2);
     expect((await scrape(enforcing)).value('mqdoctor_drift{key="fs.mqueue.msg_max"}')).toBe(0);
+  });
+
+  it("--all-namespaces reads a container's queues from outside, through /proc/PID/root", async () => {
+    // A "container": its own IPC and mount namespaces, an mqueue mount, two queues.
+    const holder = spawn('unshare', ['--ipc', '--mount', '--fork', '--kill-child', 'bash', '-c',
+      `d=$(mktemp -d); mount -t mqueue none "$d"; ${oracle} create /in-container 4 256 >/dev/null; echo 77 > /proc/sys/fs/mqueue/queues_max; echo ready; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running.push(holder);
+    await new Promise<void>((r) => holder.stdout!.on('data', (x) => String(x).includes('ready') && r()));
+    const holderPid = Number(readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim().split(' ')[0]);
+    const inode = spawnSync('readlink', [`/proc/${holderPid}/ns/ipc`], { encoding: 'utf8' }).stdout.trim().replace(/\D/g, '');
+    // The daemon itself runs in yet another namespace: the holder's is not its own.
+    const d = await startDaemon(['--all-namespaces']);
+    await sleep(500);
+    const m = await scrape(d);
+    expect(m.value(`mqdoctor_posix_queues{namespace="${inode}",host="false"}`)).toBe(1);
+    expect(m.value(`mqdoctor_posix_queues_max{namespace="${inode}",host="false"}`)).toBe(77);
+    expect(m.value(`mqdoctor_queue_max_messages{namespace="${inode}",queue="/in-container"}`)).toBe(4);
+    expect(m.text).toMatch(/mqdoctor_posix_queues\{namespace="4026531839",host="true"\}|mqdoctor_probe_errors_total\{kind="queue"\}/);
   });
 
   it.skipIf(!hasPrometheus)('is scraped by a real Prometheus, and a query returns the queue count', async () => {

@@ -29,6 +29,7 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("O_EXCL", O_EXCL);
   c.Set("O_NONBLOCK", O_NONBLOCK);
   c.Set("CLONE_NEWIPC", CLONE_NEWIPC);
+  AddSysvConstants(c);
   c.Freeze();
   return c;
 }
@@ -42,6 +43,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mqd::InitRlimit(env, exports);
   mqd::InitMqueue(env, exports);
   mqd::InitExec(env, exports);
+  mqd::InitQueueDir(env, exports);
+  mqd::InitSysv(env, exports);
   return exports;
 }
 

@@ -29,5 +29,9 @@ bool StringArg(const Napi::CallbackInfo& info, size_t i, const char* name, std::
 void InitRlimit(Napi::Env env, Napi::Object exports);
 void InitMqueue(Napi::Env env, Napi::Object exports);
 void InitExec(Napi::Env env, Napi::Object exports);
+void InitQueueDir(Napi::Env env, Napi::Object exports);
+void InitSysv(Napi::Env env, Napi::Object exports);
+// IPC_* and MSG_* into the constants object, before it is frozen.
+void AddSysvConstants(Napi::Object constants);
 
 }  // namespace mqd

@@ -28,6 +28,7 @@ constexpr ErrnoEntry kErrnos[] = {
     {ENOSYS, "ENOSYS"},   {ELOOP, "ELOOP"},     {EMSGSIZE, "EMSGSIZE"},
     {EOPNOTSUPP, "EOPNOTSUPP"}, {ETIMEDOUT, "ETIMEDOUT"}, {EOVERFLOW, "EOVERFLOW"},
     {EUSERS, "EUSERS"},   {EDQUOT, "EDQUOT"},
+    {ENOMSG, "ENOMSG"},   {EIDRM, "EIDRM"},  // System V: msgrcv with nothing to take, a removed queue
 };
 
 }  // namespace
