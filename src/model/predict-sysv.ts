@@ -15,6 +15,7 @@ type Check =
   | { call: Call; kind: 'unknown'; reason: string };
 
 const WRITE = 0o222;
+const READ = 0o444;
 
 /** ipcperms(): owner or creator, then group or creator's group, then others; CAP_IPC_OWNER passes all. */
 function ipcPermits(q: SysvQueue, flag: number, snap: Snapshot): boolean | string {
@@ -127,8 +128,24 @@ export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction 
     }, failsAt);
   }
 
-  // --- msgctl(IPC_SET) -------------------------------------------------------
+  // The queue msgctl and msgsnd act on: the existing one, or a new one made by the caller with req.mode.
+  const target: SysvQueue | null = existing ?? (creds.ok ? { key: req.key ?? 0, msqid: -1, mode: req.mode, bytes: 0, messages: 0, uid: creds.value.effectiveUid, gid: creds.value.effectiveGid, cuid: creds.value.effectiveUid, cgid: creds.value.effectiveGid, qbytes: msgmnb } : null);
+
+  // --- msgctl(IPC_STAT), then msgctl(IPC_SET) ------------------------------------------
+  // IPC_SET also takes uid, gid and mode from its buffer, so callers read them
+  // with IPC_STAT first, and IPC_STAT needs read permission.
   if (req.qbytes !== null) {
+    const r = target ? ipcPermits(target, READ, snap) : creds.ok ? true : creds.reason;
+    if (typeof r === 'string') unknown('msgctl', `read permission: ${r}`);
+    else if (!r) {
+      failAt('msgctl', {
+        kind: 'request', errno: 'EACCES', rule: 'permission',
+        summary: existing
+          ? `msgctl(IPC_STAT), which must read queue ${existing.msqid}'s uid, gid and mode before IPC_SET, needs read permission: its mode 0${existing.mode.toString(8)} (owner uid ${existing.uid}) does not grant it to this caller.`
+          : `The queue is created with mode 0${req.mode.toString(8)}, which does not let its creator read it: msgctl(IPC_STAT), needed before IPC_SET, fails.`,
+        remedy: existing ? 'Have the owner (or CAP_IPC_OWNER) set msg_qbytes, or widen the mode.' : 'Create the queue with a mode that includes 0400 (e.g. 0600).',
+      });
+    }
     if (existing && creds.ok && caps.ok) {
       const euid = creds.value.effectiveUid;
       if (euid !== existing.uid && euid !== existing.cuid && !caps.value.sysAdmin) {
@@ -166,8 +183,6 @@ export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction 
       fixes: sysctlFixes('kernel.msgmax', req.msgsize, ctx),
     });
   }
-  // The queue the message goes to: the existing one, or a new one made by the caller with req.mode.
-  const target: SysvQueue | null = existing ?? (creds.ok ? { key: req.key ?? 0, msqid: -1, mode: req.mode, bytes: 0, messages: 0, uid: creds.value.effectiveUid, gid: creds.value.effectiveGid, cuid: creds.value.effectiveUid, cgid: creds.value.effectiveGid, qbytes: msgmnb } : null);
   if (target) {
     const w = ipcPermits(target, WRITE, snap);
     if (typeof w === 'string') unknown('msgsnd', `write permission: ${w}`);
