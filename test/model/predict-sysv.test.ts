@@ -93,10 +93,10 @@ describe('msgctl(IPC_SET) of msg_qbytes', () => {
 
   it('EACCES from the IPC_STAT that must precede IPC_SET, before the owner and size checks', () => {
     expect(errnoOf({ qbytes: 50, mode: 0o200 }, { uid: 1000 })).toEqual(['msgctl', 'EACCES']);
-    expect(errnoOf({ qbytes: 50, mode: 0o200 }, { uid: 1000, ipcOwner: true })).toEqual(['msgsnd', null]);
+    expect(errnoOf({ qbytes: 50, mode: 0o200, msgsize: 10 }, { uid: 1000, ipcOwner: true })).toEqual(['msgsnd', null]);
     const root = [sysvQueue(0x10, 0, 0, 16384, { mode: 0o622 })];
     expect(errnoOf({ key: 0x10, mode: 0o222, qbytes: 50 }, { uid: 1000, sysvQueues: root })).toEqual(['msgctl', 'EACCES']);
-    expect(errnoOf({ qbytes: 50, mode: 0o200 })).toEqual(['msgsnd', null]); // root: CAP_IPC_OWNER
+    expect(errnoOf({ qbytes: 50, mode: 0o200, msgsize: 10 })).toEqual(['msgsnd', null]); // root: CAP_IPC_OWNER
   });
 
   it('keeps the low 32 bits, as current kernels do', () => {
