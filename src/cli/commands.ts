@@ -5,3 +5,4 @@ export { runTune } from './tune.js';
 export { runYargs } from './yargs-cli.js';
 export { loadProfile } from './profile-input.js';
 export { runWatch } from './watch.js';
+export { runSysvCheck } from './check-sysv.js';

@@ -5,14 +5,14 @@ import { writeErr } from './output.js';
 import { log } from '../log.js';
 import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
 import { runCheck } from './check.js';
-import { runSysvCheck } from './check-sysv.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
 import type { CommandName } from './options.js';
 
 /** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
 export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<number>> = {
-  check: (raw) => (raw.sysv === true ? runSysvCheck(sysvCheckArgs(raw)) : runCheck(checkArgs(raw))),
+  // System V is the rarer question: its model stays out of the POSIX hot path.
+  check: async (raw) => (raw.sysv === true ? (await import('./check-sysv.js')).runSysvCheck(sysvCheckArgs(raw)) : runCheck(checkArgs(raw))),
   limits: (raw) => runLimits(limitsArgs(raw)),
   // Commands beyond the hot path load their modules only when run.
   tune: async (raw) => (await import('./tune.js')).runTune(tuneArgs(raw)),
