@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; export MQ_DOCTOR_LAUNCH_NOFILE="$(ulimit -Sn)"; [ "$1" = watch ] && set -- --max-semi-space-size=1 "$0" "$@" || set -- "$0" "$@"; exec node "$@"
+':' //; export MQ_DOCTOR_LAUNCH_NOFILE="$(ulimit -Sn)"; [ "$1" = watch ] && set -- --max-semi-space-size=1 --expose-gc "$0" "$@" || set -- "$0" "$@"; exec node "$@"
 'use strict';
 // Run as a program, /bin/sh reads the line above: Node raises its own soft
 // RLIMIT_NOFILE to the hard limit at start-up, so the launcher records the soft

@@ -163,15 +163,14 @@ function readAllNative(dir: string, addon: NativeAddon): Avail<QueueInfo[]> {
     const errno = errnoOf.get(i);
     // Unlinked while being read: gone, not unreadable.
     if (Number.isNaN(f[at]) || errno === 'ENOENT') continue;
-    const path = `${dir}/${names[i]}`;
     queues.push({
       name: names[i]!,
       uid: f[at]!,
       gid: f[at + 1]!,
       mode: f[at + 2]!,
-      qsize: Number.isNaN(f[at + 3]) ? unavailable(`cannot read ${path} (${errno ?? 'no QSIZE'})`) : have(f[at + 3]!),
+      qsize: Number.isNaN(f[at + 3]) ? unavailable(`cannot read ${dir}/${names[i]} (${errno ?? 'no QSIZE'})`) : have(f[at + 3]!),
       attr: Number.isNaN(f[at + 4])
-        ? unavailable(`cannot open ${path} (${errno ?? 'unknown'})`)
+        ? unavailable(`cannot open ${dir}/${names[i]} (${errno ?? 'unknown'})`)
         : have({ maxmsg: f[at + 4]!, msgsize: f[at + 5]!, curmsgs: f[at + 6]! }),
     });
   }
