@@ -4,9 +4,9 @@
 // Run as a program, /bin/sh reads the line above: Node raises its own soft
 // RLIMIT_NOFILE to the hard limit at start-up, so the launcher records the soft
 // limit an application started from here inherits. The daemon gets a small
-// young generation: each probe of 10,000 queues allocates tens of MB that die
-// at once, and V8's default 16 MB semi-spaces would keep ~40 MB of RSS for them
-// (bench/watch.mjs). Run by `node` directly, that line is a string and a comment. npm links this file as `mq-doctor`; dist/ is
+// young generation and gc(): each probe of 10,000 queues allocates tens of MB
+// that die at once, and V8 would keep ~40 MB of RSS for them (bench/watch.mjs).
+// Run by `node` directly, that line is a string and a comment. npm links this file as `mq-doctor`; dist/ is
 // built by `npm install` (the prepare script).
 try {
   require('../dist/mq-doctor.cjs');
