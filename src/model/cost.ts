@@ -3,6 +3,8 @@ import type { KernelEra } from './era.js';
 /** MQ_PRIO_MAX: the priority tree never needs more nodes than priorities. */
 export const MQ_PRIO_MAX = 32768;
 /** Caps that even CAP_SYS_RESOURCE cannot lift (ipc/mqueue.c). */
+/** IPCMNI: kernel.msgmni cannot go higher (without the ipcmni_extend boot option). */
+export const MSGMNI_CAP = 32768;
 export const HARD_MSGMAX = 65536;
 export const HARD_MSGSIZEMAX = 16 * 1024 * 1024;
 /** What every new IPC namespace starts from. */

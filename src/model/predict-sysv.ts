@@ -4,6 +4,7 @@
 // of one message. No rlimit is involved; the limits are kernel.msg*, per IPC
 // namespace.
 import type { Snapshot, SysvQueue } from '../snapshot.js';
+import { MSGMNI_CAP } from './cost.js';
 import { fixContextOf, sysctlFixes, sysctlOrigin } from './fixes.js';
 import { groupDigits as fmt } from './units.js';
 import type { Blocker, Errno, Outcome, SysvCapacity, SysvPrediction, SysvQueueView, SysvRequest } from './types.js';
@@ -123,8 +124,8 @@ export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction 
     failAt('msgget', {
       kind: 'limit', errno: 'ENOSPC', limit: 'kernel.msgmni', origin: origin('kernel.msgmni'),
       actual: msgmni.value, needed: inUse + req.count,
-      summary: `${fmt(inUse)} System V queue(s) are in use of kernel.msgmni = ${fmt(msgmni.value)}; ${req.count > 1 ? `${fmt(req.count)} more need` : 'one more needs'} ${fmt(inUse + req.count)}.`,
-      fixes: sysctlFixes('kernel.msgmni', Math.min(inUse + req.count, 32768), ctx),
+      summary: `${fmt(inUse)} System V queue(s) are in use of kernel.msgmni = ${fmt(msgmni.value)}; ${req.count > 1 ? `${fmt(req.count)} more need` : 'one more needs'} ${fmt(inUse + req.count)}.${inUse + req.count > MSGMNI_CAP ? ` No setting gets there: the kernel caps kernel.msgmni at ${fmt(MSGMNI_CAP)} per IPC namespace, so the rest need another namespace or fewer queues.` : ''}`,
+      fixes: sysctlFixes('kernel.msgmni', Math.min(inUse + req.count, MSGMNI_CAP), ctx),
     }, failsAt);
   }
 

@@ -1,6 +1,6 @@
 // Pure: a validated profile + what is in use now → the settings that make the
 // workload fit, each with the reason a reviewer needs to trust it.
-import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS, queueCost } from '../model/cost.js';
+import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS, MSGMNI_CAP, queueCost } from '../model/cost.js';
 import type { KernelEra } from '../model/era.js';
 import { groupDigits as fmt } from '../model/units.js';
 import type { Profile, ProfileError } from './profile.js';
@@ -44,7 +44,7 @@ export const RANGES: Record<SysctlKey, [number, number]> = {
   'fs.mqueue.queues_max': [0, 2 ** 31 - 1],
   'kernel.msgmax': [0, 2 ** 31 - 1],
   'kernel.msgmnb': [0, 2 ** 31 - 1],
-  'kernel.msgmni': [0, 32768],
+  'kernel.msgmni': [0, MSGMNI_CAP],
 };
 
 export const isSysctlKey = (k: SettingKey): k is SysctlKey => (SYSCTL_KEYS as readonly string[]).includes(k);

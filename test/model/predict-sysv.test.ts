@@ -48,6 +48,8 @@ describe('msgget', () => {
     const p = predict({ count: 3 }, { msgmni: 4, sysvQueues: two });
     expect(p.outcome).toMatchObject({ errno: 'ENOSPC', opened: 2, count: 3 });
     expect(p.blockers[0]).toMatchObject({ limit: 'kernel.msgmni', actual: 4, needed: 5 });
+    const beyond = predict({ count: 32768 }, { msgmni: 32768, sysvQueues: two }).blockers[0]!;
+    expect(beyond.summary).toMatch(/caps kernel\.msgmni at 32,768/);
   });
 
   it('an existing key needs no free slot; EEXIST with IPC_EXCL; ENOENT without IPC_CREAT', () => {
