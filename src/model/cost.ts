@@ -28,6 +28,14 @@ export interface CostBreakdown {
 /** sizeof(struct msg_msg) and sizeof(struct posix_msg_tree_node): 48 on 64-bit kernels, 24 on 32-bit. */
 export const structBytes = (wordBits: 32 | 64): number => (wordBits === 64 ? 48 : 24);
 
+/** The bytes alone, for the daemon's per-queue sums: no breakdown object, no formula string. */
+export function queueCostBytes(maxmsg: number, msgsize: number, era: KernelEra, wordBits: 32 | 64): number {
+  if (maxmsg <= 0 || msgsize <= 0) return 0;
+  if (era.costFormula === 'pointer') return maxmsg * msgsize + maxmsg * (wordBits / 8);
+  const s = structBytes(wordBits);
+  return maxmsg * msgsize + maxmsg * s + Math.min(maxmsg, MQ_PRIO_MAX) * s;
+}
+
 /**
  * What mqueue_get_inode() adds to the creator's RLIMIT_MSGQUEUE charge.
  * Articles often print maxmsg*(msgsize+sizeof(msg_msg)), which misses the tree nodes.

@@ -1,5 +1,5 @@
 import type { QueueInfo, Snapshot } from '../snapshot.js';
-import { queueCost } from './cost.js';
+import { queueCostBytes } from './cost.js';
 import type { KernelEra } from './era.js';
 
 export interface UidUsage {
@@ -19,7 +19,7 @@ export interface NamespaceUsage {
 }
 
 export function queueCharge(q: QueueInfo, era: KernelEra, wordBits: 32 | 64): number | undefined {
-  return q.attr.ok ? queueCost(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits).bytes : undefined;
+  return q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queueCost, structBytes } from '../../src/model/cost.js';
+import { queueCost, queueCostBytes, structBytes } from '../../src/model/cost.js';
 import { kernelEra, parseRelease } from '../../src/model/era.js';
 import { groupDigits } from '../../src/model/units.js';
 import { ok } from '../support/snapshot-builder.js';
@@ -79,4 +79,20 @@ describe('groupDigits', () => {
     [-82880, '-82,880'],
     [1e21, '1e+21'],
   ])('%d → %s', (n, s) => expect(groupDigits(n)).toBe(s));
+});
+
+describe('queueCostBytes: the same bytes as queueCost, without the breakdown', () => {
+  it.each([
+    [10, 8192, 64],
+    [1, 1, 64],
+    [40000, 3, 64],
+    [10, 8192, 32],
+    [0, 10, 64],
+    [5, -1, 64],
+  ] as const)('%i × %i on a %i-bit kernel', (maxmsg, msgsize, bits) => {
+    for (const release of ['6.18.0', '3.4.0']) {
+      const era = kernelEra({ ok: true, value: release });
+      expect(queueCostBytes(maxmsg, msgsize, era, bits)).toBe(queueCost(maxmsg, msgsize, era, bits).bytes);
+    }
+  });
 });
