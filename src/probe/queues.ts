@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, opendirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import {
   type Avail,
   type QueueAttr,
@@ -125,15 +125,37 @@ export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAd
     );
   }
   const dir = pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}`;
-  let names: string[];
+  // One entry tells whether there is anything to read: only then is the addon
+  // loaded, and the listing itself is read once, by whichever path reads the queues.
+  let empty: boolean;
   try {
-    names = readdirSync(dir);
+    const d = opendirSync(dir);
+    try {
+      empty = d.readSync() === null;
+    } finally {
+      d.closeSync();
+    }
   } catch (err) {
-    return unavailable(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);
+    return cannotList(dir, err);
   }
-  const lib = names.length > 0 ? addon() : unavailable<NativeAddon>('no queues');
-  if (pid === undefined && names.length > 0) {
-    const own = mountIsOwnNamespace(dir, names, lib);
+  if (empty) return have({ mountPath: dir, queues: [] });
+  const lib = addon();
+  let queues: QueueInfo[];
+  if (lib.ok) {
+    const all = readAllNative(dir, lib.value);
+    if (!all.ok) return all;
+    queues = all.value;
+  } else {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      return cannotList(dir, err);
+    }
+    queues = names.sort().map((n) => probeQueue(dir, n, lib)).filter((q): q is QueueInfo => q !== undefined);
+  }
+  if (pid === undefined && queues.length > 0) {
+    const own = mountIsOwnNamespace(dir, queues.map((q) => q.name), lib);
     if (own.ok && !own.value) {
       return unavailable(
         `queue usage unknown: the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns), ` +
@@ -141,13 +163,10 @@ export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAd
       );
     }
   }
-  if (lib.ok) {
-    const all = readAllNative(dir, lib.value);
-    return all.ok ? have({ mountPath: dir, queues: all.value }) : all;
-  }
-  const queues = names.sort().map((n) => probeQueue(dir, n, lib)).filter((q): q is QueueInfo => q !== undefined);
   return have({ mountPath: dir, queues });
 }
+
+const cannotList = (dir: string, err: unknown) => unavailable<never>(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);
 
 /** The addon reads the whole mount in one call: 10,000 queues in tens of milliseconds. */
 function readAllNative(dir: string, addon: NativeAddon): Avail<QueueInfo[]> {
