@@ -6,7 +6,7 @@
 import type { Snapshot, SysvQueue } from '../snapshot.js';
 import { MSGMNI_CAP } from './cost.js';
 import { fixContextOf, sysctlFixes, sysctlOrigin } from './fixes.js';
-import { groupDigits as fmt } from './units.js';
+import { groupDigits as fmt, sysvKeyHex as hex } from './units.js';
 import type { Blocker, Errno, Outcome, SysvCapacity, SysvPrediction, SysvQueueView, SysvRequest } from './types.js';
 
 type Call = 'msgget' | 'msgctl' | 'msgsnd';
@@ -60,7 +60,6 @@ export function qbytesAsSet(qbytes: number): number {
   return qbytes >= 2 ** 32 ? Number(BigInt(qbytes) % 2n ** 32n) : qbytes;
 }
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
 export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction {
   const req = asked.qbytes === null ? asked : { ...asked, qbytes: qbytesAsSet(asked.qbytes) };

@@ -2,8 +2,8 @@ import type { SysvPrediction } from '../model/types.js';
 import type { Snapshot } from '../snapshot.js';
 import { trailerLines, verdictLines, whoLine } from './check-text.js';
 import { num } from './format.js';
+import { sysvKeyHex as hex } from '../model/units.js';
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
 function callLines(p: SysvPrediction): string[] {
   const r = p.request;

@@ -3,6 +3,7 @@ import { analyseLimits } from '../model/limits-analysis.js';
 import type { Avail, Snapshot } from '../snapshot.js';
 import { bar, num, rlim, table } from './format.js';
 import { whoLine } from './check-text.js';
+import { sysvKeyHex as hex } from '../model/units.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
@@ -104,7 +105,6 @@ export function renderLimitsText(snap: Snapshot): string {
   return `${out.join('\n')}\n`;
 }
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
 /** What `ipcs -l` and `ipcs -u` show for message queues, plus each queue's fill. */
 function sysvLines(snap: Snapshot): string[] {

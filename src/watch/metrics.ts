@@ -2,6 +2,7 @@
 // queue that was unlinked disappears instead of keeping its last value.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type Analysis, PROBE_ERROR_KINDS, type ProbeErrorKind } from './analyse.js';
+import { sysvKeyHex } from '../model/units.js';
 
 export interface Metrics {
   registry: Registry;
@@ -62,7 +63,7 @@ export function createMetrics(maxQueueSeries: number): Metrics {
         }
         aggregated.set({ namespace: String(n.inode) }, rest);
         for (const q of n.sysv) {
-          const l = { namespace: String(n.inode), key: `0x${(q.key >>> 0).toString(16).padStart(8, '0')}`, msqid: String(q.msqid) };
+          const l = { namespace: String(n.inode), key: sysvKeyHex(q.key), msqid: String(q.msqid) };
           sysvBytes.set(l, q.bytes);
           sysvMessages.set(l, q.messages);
           if (q.qbytes !== null) sysvQbytes.set(l, q.qbytes);

@@ -19,6 +19,7 @@ import {
   runScenario,
   uidHoldsNoQueueMemory,
 } from './lib/scenario.js';
+import { seededRandom } from './lib/random.js';
 
 const OTHER = 1000; // a second uid for per-user accounting; 65534 also exists
 const NOBODY = 65534;
@@ -306,24 +307,11 @@ const SETUID_CREATOR: HandPicked = {
 };
 
 // --- random scenarios -------------------------------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = process.env.MQ_DOCTOR_SEED !== undefined ? Number(process.env.MQ_DOCTOR_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 const RANDOM_COUNT = Number(process.env.MQ_DOCTOR_RANDOM_SCENARIOS ?? 40);
 
 export function randomScenarios(seed: number, n: number): Scenario[] {
-  const rnd = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const { rnd, int, pick } = seededRandom(seed);
   const chance = (p: number) => rnd() < p;
   const out: Scenario[] = [];
   for (let i = 0; i < n; i++) {

@@ -24,6 +24,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
 import { cliPath, inFreshNamespace, kernelSkipReason, shellQuote as sq } from './lib/scenario.js';
+import { seededRandom } from './lib/random.js';
 
 const oracle = await buildOracle().catch((err: Error) => {
   console.warn(`mq_oracle failed to build: ${err.message}`);
@@ -482,24 +483,11 @@ const HAND: SysvScenario[] = [
 ];
 
 // --- random sweep -----------------------------------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.MQ_SYSV_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SWEEP = 40;
 
 function randomScenarios(seed: number, n: number): SysvScenario[] {
-  const rnd = mulberry32(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const { rnd, int, pick } = seededRandom(seed);
   const out: SysvScenario[] = [];
   for (let i = 0; i < n; i++) {
     const msgmax = pick([1, 8, 64, 100, 1000, 8192]);
