@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Root-owned queues held elsewhere all run long: nothing may depend on root's budget.
+    globalSetup: ['./test/support/ballast.ts'],
   },
 });

@@ -1,9 +1,13 @@
 #!/bin/sh
-':' //; export MQ_DOCTOR_LAUNCH_NOFILE="$(ulimit -Sn)"; [ "$1" = watch ] && set -- --max-semi-space-size=1 --expose-gc "$0" "$@" || set -- "$0" "$@"; exec node "$@"
+':' //; F="$$:"; for f in /proc/$$/fd/*; do n=${f##*/}; case $n in *[!0-9]*) F=; break;; esac; if [ "$n" -le 2 ]; then F="$F $n"; elif [ -e "$f" ] && ! [ "$f" -ef "$0" ]; then if { read -r _ && read -r l; } <"/proc/$$/fdinfo/$n"; then [ $(( ${l#flags:?} & 02000000 )) -eq 0 ] && F="$F $n"; else F=; break; fi; fi; done; N=; while read -r a b c d e; do [ "$a $b $c" = "Max open files" ] && N=$d; done </proc/$$/limits; export MQ_DOCTOR_LAUNCH_FDS="$F" MQ_DOCTOR_LAUNCH_NOFILE="$N"; [ "$1" = watch ] && set -- --max-semi-space-size=1 --expose-gc "$0" "$@" || set -- "$0" "$@"; exec node "$@"
 'use strict';
 // Run as a program, /bin/sh reads the line above: Node raises its own soft
-// RLIMIT_NOFILE to the hard limit at start-up, so the launcher records the soft
-// limit an application started from here inherits. The daemon gets a small
+// RLIMIT_NOFILE to the hard limit at start-up and makes descriptors 0-15
+// close-on-exec, so the launcher records what an application started from here
+// inherits: the soft limit, and the descriptor numbers it passes on (those open
+// and not close-on-exec, as "PID: 0 1 2 …"; exec keeps the PID; empty when it
+// could not tell; never the launcher's own script). No pipes or subshells: it
+// must work with one free descriptor. The daemon gets a small
 // young generation and gc(): each probe of 10,000 queues allocates tens of MB
 // that die at once, and V8 would keep ~40 MB of RSS for them (bench/watch.mjs).
 // Run by `node` directly, that line is a string and a comment. npm links this file as `mq-doctor`; dist/ is

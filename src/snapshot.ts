@@ -79,6 +79,54 @@ export interface Namespace {
   initial: boolean;
 }
 
+/**
+ * The descriptors a process holds: mq_open takes the lowest free number and
+ * fails with EMFILE only when that number is ≥ the soft RLIMIT_NOFILE, so the
+ * numbers matter, not their count.
+ */
+export interface DescriptorTable {
+  /** Open for certain, ascending. */
+  open: number[];
+  /**
+   * Perhaps open, ascending: for mq-doctor itself run without its launcher,
+   * the descriptors below 16 that Node made close-on-exec (its own, or
+   * inherited ones an application started from the same place would hold).
+   */
+  maybe: number[];
+  source: string;
+}
+
+/** One user namespace: RLIMIT_MSGQUEUE is charged again at every level (kernel/ucount.c). */
+export interface UserNamespaceInfo {
+  inode: number;
+  initial: boolean;
+  /** Who created it, as mq-doctor's own user namespace sees that uid: the charge one level up goes to this uid. */
+  ownerUid: Avail<number>;
+  /** The parent's inode (null for the initial one); unavailable when it lies outside mq-doctor's own user namespace. */
+  parent: Avail<number | null>;
+}
+
+/** One line of /proc/PID/uid_map or gid_map, as mq-doctor's user namespace sees the outside ids. */
+export interface IdRange {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+/**
+ * The user namespace owning the target's IPC namespace (and its mqueue
+ * superblock). Creating a queue needs the caller's fsuid and fsgid to be
+ * mapped in it, else the VFS refuses with EOVERFLOW before any mqueue check.
+ */
+export interface IpcOwner {
+  userNs: number;
+  /** Relative to the target's own user namespace: 'same' or 'ancestor' map every id the target can have. */
+  relation: 'same' | 'ancestor' | 'other';
+  /** Only for 'other': the owner's id maps, read through a process living in it. */
+  uidMap: Avail<IdRange[]>;
+  gidMap: Avail<IdRange[]>;
+}
+
 export interface TargetProcess {
   pid: number;
   /** True when the target is mq-doctor itself (no --pid). */
@@ -87,10 +135,13 @@ export interface TargetProcess {
   credentials: Avail<Credentials>;
   rlimitMsgqueue: Avail<Sourced<Rlimit>>;
   rlimitNofile: Avail<Sourced<Rlimit>>;
-  openFds: Avail<number>;
+  descriptors: Avail<DescriptorTable>;
   capabilities: Avail<Capabilities>;
   ipcNamespace: Avail<Namespace>;
   userNamespace: Avail<Namespace>;
+  /** The target's user namespace first, then each parent up to the initial one, as far as visible. */
+  userNamespaceChain: Avail<UserNamespaceInfo[]>;
+  ipcOwner: Avail<IpcOwner>;
   libc: Avail<LibcFamily>;
   /** The real uid's name in /etc/passwd, for limits.d lines. */
   userName: Avail<string>;
@@ -137,13 +188,81 @@ export interface QueueInfo {
 }
 
 export interface QueueListing {
-  /** The mqueue mount the names were read from, as seen by mq-doctor. */
+  /** The mqueue mount the names were read from, as seen by mq-doctor, or how they were read without one. */
   mountPath: string;
   queues: QueueInfo[];
+  /** st_dev of the mount: one mqueue superblock per IPC namespace, so equal devices mean the same namespace. */
+  device?: number | null;
+}
+
+/** A queue of another IPC namespace: what its charge to its creator needs. */
+export interface ForeignQueue {
+  name: string;
+  /** The file owner (the creator's fsuid), as mq-doctor's user namespace sees it. */
+  uid: number;
+  attr: Avail<{ maxmsg: number; msgsize: number }>;
+}
+
+/** An IPC namespace other than the target's, found through a process in it or a bind mount of it. */
+export interface ForeignNamespace {
+  inode: number;
+  /** A process in it (for messages), or null for a namespace kept by a bind mount. */
+  pid: number | null;
+  command: string | null;
+  /** The user namespace that owns it: queues created in it are charged there (and up the chain). */
+  ownerUserNs: Avail<number>;
+  /** How its queues were read. */
+  via: string;
+  queues: Avail<ForeignQueue[]>;
+}
+
+/**
+ * Every IPC namespace mq-doctor could find besides the target's: a uid's
+ * RLIMIT_MSGQUEUE charge is the sum over all of them.
+ */
+export interface NamespaceScan {
+  namespaces: ForeignNamespace[];
+  /** Each owner of those namespaces and its parents, for the charge chains. */
+  userNamespaces: UserNamespaceInfo[];
+  /** Why the scan may have missed namespaces or queues; empty when nothing could hide. */
+  gaps: string[];
+}
+
+/** Inclusive bounds; max null: no upper bound was found. */
+export interface ByteRange {
+  min: number;
+  max: number | null;
+}
+
+/**
+ * What `--measure` found with scratch queues created under the target's own
+ * credentials: the kernel's answer for everything /proc cannot show.
+ */
+export interface BudgetMeasurement {
+  /**
+   * fresh-ipc: a private IPC namespace with the target's user namespace and uid;
+   * fresh-user-ipc: a fresh user namespace below the target's (same charge, one level up);
+   * shared-ipc: the target's own IPC namespace (its scratch queues were visible there for microseconds).
+   */
+  mode: 'fresh-ipc' | 'fresh-user-ipc' | 'shared-ipc';
+  /** The uid charged, as mq-doctor sees it. */
+  uid: number;
+  /** The soft RLIMIT_MSGQUEUE the probes ran under (the target's, unless it could not be set). */
+  softLimit: RlimValue;
+  /** Bytes charged to (user namespace, uid) at the target's own level, over every IPC namespace. */
+  chargedAtOwnLevel: Avail<ByteRange>;
+  /** The largest total the uid can still be charged now: the smallest headroom over every user-namespace level. */
+  remaining: ByteRange;
+  probes: number;
+  ms: number;
+  /** The most the probes held at once, charged to the uid (released when the helper exited). */
+  peakHeldBytes: number;
+  peakHeldQueues: number;
+  notes: string[];
 }
 
 export interface Snapshot {
-  schemaVersion: 1;
+  schemaVersion: 2;
   takenAt: string;
   /** 'live' when probed from this machine; tests replay recorded ones. */
   origin: string;
@@ -156,5 +275,9 @@ export interface Snapshot {
   sysctlSource: string;
   target: TargetProcess;
   queues: Avail<QueueListing>;
+  /** Queues of every other IPC namespace; absent when not probed (the daemon, System V checks). */
+  otherNamespaces?: Avail<NamespaceScan>;
+  /** Present when `--measure` was asked for (preflight: by default). */
+  measurement?: Avail<BudgetMeasurement>;
   nativeAddon: Avail<string>;
 }

@@ -9,7 +9,9 @@
         "src/mqueue.cc",
         "src/exec.cc",
         "src/queuedir.cc",
-        "src/sysv.cc"
+        "src/sysv.cc",
+        "src/nsfs.cc",
+        "src/measure.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -21,6 +21,20 @@ export function parseLong(flag: string, text: string): number {
   return Number(n);
 }
 
+const ULONG_MAX = 2n ** 64n - 1n;
+
+/**
+ * A C unsigned long (msg_qbytes): 0 to 2^64-1. Above 2^53-1 a double would
+ * round, so such a value stays an exact decimal string.
+ */
+export function parseUlong(flag: string, text: string): number | string {
+  const t = text.trim();
+  if (!/^\+?\d+$/.test(t)) throw new UsageError(`--${flag} must be a whole number from 0 to ${ULONG_MAX} (a C unsigned long), got "${text}"`);
+  const n = BigInt(t);
+  if (n > ULONG_MAX) throw new UsageError(`--${flag} ${text} is above the largest C unsigned long (${ULONG_MAX})`);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
 /** `what` is a flag name ("count" → "--count") or an environment variable (MQ_DOCTOR_COUNT). */
 function parsePositive(what: string, text: string, max: number): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > max) {
@@ -33,7 +47,11 @@ export interface CheckArgs {
   request: MqOpenRequest;
   pid: number | undefined;
   live: boolean;
+  /** Measure the uid's remaining queue memory with scratch queues (--measure). */
+  measure: boolean;
   json: boolean;
+  /** The command line, for "for a definite answer, run …" (flags as given, --json dropped). */
+  argv: string[];
 }
 
 export interface SysvCheckArgs {
@@ -44,6 +62,7 @@ export interface SysvCheckArgs {
 
 export interface LimitsArgs {
   pid: number | undefined;
+  measure: boolean;
   json: boolean;
 }
 
@@ -58,7 +77,7 @@ function pidOf(raw: RawValues): number | undefined {
 }
 
 const SYSV_ONLY = ['key', 'qbytes'] as const;
-const POSIX_ONLY = ['maxmsg', 'name', 'access', 'live'] as const;
+const POSIX_ONLY = ['maxmsg', 'name', 'access', 'live', 'measure'] as const;
 
 export function checkArgs(raw: RawValues): CheckArgs {
   const sysvFlag = SYSV_ONLY.find((k) => raw[k] !== undefined);
@@ -92,8 +111,20 @@ export function checkArgs(raw: RawValues): CheckArgs {
     request: { name: name ?? null, create, exclusive: raw.exclusive === true, access, mode: parseInt(modeText, 8), attr, count },
     pid,
     live,
+    measure: raw.measure === true,
     json: raw.json === true,
+    argv: commandLineOf(raw),
   };
+}
+
+/** The flags as a user would type them again (for the one command that makes an answer definite). */
+export function commandLineOf(raw: RawValues): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === '--' || k === 'json' || v === undefined || v === false) continue;
+    out.push(`--${k}`, ...(v === true ? [] : [String(v)]));
+  }
+  return out;
 }
 
 /** A System V key as C code writes it: decimal or 0x hex, an int or its 32-bit pattern (ftok keys are often above 2^31). */
@@ -114,8 +145,7 @@ export function sysvCheckArgs(raw: RawValues): SysvCheckArgs {
   if (msgsizeText === undefined) throw new UsageError('--sysv needs --msgsize: the bytes of message text the application sends');
   const msgsize = parseLong('msgsize', msgsizeText);
   const qbytesText = str(raw, 'qbytes');
-  const qbytes = qbytesText === undefined ? null : parseLong('qbytes', qbytesText);
-  if (qbytes !== null && qbytes < 0) throw new UsageError(`--qbytes must be 0 or more, got ${qbytes}`);
+  const qbytes = qbytesText === undefined ? null : parseUlong('qbytes', qbytesText);
   const keyText = str(raw, 'key');
   const key = keyText === undefined ? null : parseSysvKey(keyText);
   const count = parsePositive('count', str(raw, 'count') ?? '1', 32768);
@@ -133,7 +163,7 @@ export function sysvCheckArgs(raw: RawValues): SysvCheckArgs {
 }
 
 export function limitsArgs(raw: RawValues): LimitsArgs {
-  return { pid: pidOf(raw), json: raw.json === true };
+  return { pid: pidOf(raw), measure: raw.measure === true, json: raw.json === true };
 }
 
 /**
@@ -275,6 +305,8 @@ export type Workload =
 export interface PreflightArgs {
   workload: Workload;
   mode: 'enforce' | 'warn';
+  /** Measure the queue-memory budget before the application starts (default; --no-measure or MQ_DOCTOR_MEASURE=0 turn it off). */
+  measure: boolean;
   command: string[];
 }
 
@@ -311,7 +343,10 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
   if (modeEnv !== undefined && modeEnv !== 'enforce' && modeEnv !== 'warn') throw new UsageError(`MQ_DOCTOR_MODE must be enforce or warn, got "${modeEnv}"`);
   const mode = raw.warn === true ? 'warn' : (modeEnv as 'enforce' | 'warn' | undefined) ?? 'enforce';
   const command = Array.isArray(raw['--']) ? raw['--'] : [];
-  return { workload, mode, command };
+  const measureEnv = fromEnv('MQ_DOCTOR_MEASURE');
+  if (measureEnv !== undefined && measureEnv !== '0' && measureEnv !== '1') throw new UsageError(`MQ_DOCTOR_MEASURE must be 0 or 1, got "${measureEnv}"`);
+  const measure = raw['no-measure'] === true ? false : measureEnv !== '0';
+  return { workload, mode, measure, command };
 }
 
 export interface WatchArgs {

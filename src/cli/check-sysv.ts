@@ -15,7 +15,7 @@ export function runSysvCheckOn(snap: Snapshot, args: SysvCheckArgs, p: SysvPredi
 
 export function runSysvCheck(args: SysvCheckArgs): number {
   // msg_qbytes of existing queues needs msgctl: only this command pays for the addon.
-  const { stdout, code } = runSysvCheckOn(takeSnapshot(args.pid, true), args);
+  const { stdout, code } = runSysvCheckOn(takeSnapshot(args.pid, { sysvQbytes: true }), args);
   writeOut(stdout);
   return code;
 }

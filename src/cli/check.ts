@@ -27,6 +27,12 @@ export function exitCodeFor(p: Pick<Prediction, 'outcome'>, live: LiveReport | n
   }
 }
 
+/** Whether "sudo" would add anything: for mq-doctor itself, the snapshot says; for --pid, the process running now. */
+export function runsAsRoot(snap: Snapshot): boolean {
+  const c = snap.target.credentials;
+  return snap.target.self && c.ok ? c.value.effectiveUid === 0 : process.geteuid?.() === 0;
+}
+
 export function runCheckOn(
   snap: Snapshot,
   args: CheckArgs,
@@ -35,12 +41,12 @@ export function runCheckOn(
 ): { stdout: string; code: number } {
   const stdout = args.json
     ? `${JSON.stringify(checkDocument(snap, prediction, live), null, 2)}\n`
-    : renderCheckText(snap, prediction, live);
+    : renderCheckText(snap, prediction, live, { command: 'check', argv: args.argv, isRoot: runsAsRoot(snap), self: snap.target.self });
   return { stdout, code: exitCodeFor(prediction, live) };
 }
 
 export function runCheck(args: CheckArgs): number {
-  const snap = takeSnapshot(args.pid);
+  const snap = takeSnapshot(args.pid, { scanNamespaces: args.request.create, measure: args.measure });
   const prediction = predictMqOpen(snap, args.request);
   let live: LiveReport | null = null;
   if (args.live) {

@@ -24,13 +24,17 @@ export const CHECK_OPTIONS = {
   access: { kind: 'access', describe: 'Access mode of the open', default: 'rdwr', choices: ['rdonly', 'wronly', 'rdwr'] },
   mode: { kind: 'octal', describe: 'Permission bits for a new queue', default: '0600' },
   live: { kind: 'boolean', describe: 'Also create scratch queues with this attr, send and receive one message, unlink them, and show the real result' },
+  measure: {
+    kind: 'boolean',
+    describe: "Measure the uid's remaining queue memory with scratch queues under its own credentials (a private IPC namespace where possible): sees other namespaces and user-namespace ceilings",
+  },
   sysv: { kind: 'boolean', describe: 'System V instead: predict msgget, msgctl(IPC_SET) of --qbytes and msgsnd(IPC_NOWAIT) of --msgsize bytes' },
   key: { kind: 'string', describe: 'With --sysv: the queue key, decimal or 0x hex (default IPC_PRIVATE)' },
   qbytes: { kind: 'long', describe: 'With --sysv: the msg_qbytes the application sets with msgctl(IPC_SET)' },
   ...COMMON_OPTIONS,
 } as const satisfies Record<string, OptionSpec>;
 
-export const LIMITS_OPTIONS = { ...COMMON_OPTIONS } as const satisfies Record<string, OptionSpec>;
+export const LIMITS_OPTIONS = { measure: CHECK_OPTIONS.measure, ...COMMON_OPTIONS } as const satisfies Record<string, OptionSpec>;
 
 const PROFILE_OPTION = { kind: 'string', describe: 'Profile file (JSON, schema/profile.schema.json); see profiles/' } as const;
 const OWNER_OPTIONS = {
@@ -85,6 +89,7 @@ export const PREFLIGHT_OPTIONS = {
   count: { kind: 'count', describe: '…this many of them (env MQ_DOCTOR_COUNT)' },
   profile: { kind: 'string', describe: 'Or: the queues of this profile\'s workload (env MQ_DOCTOR_PROFILE)' },
   warn: { kind: 'boolean', describe: 'Report failed checks but start the application anyway (env MQ_DOCTOR_MODE=warn)' },
+  'no-measure': { kind: 'boolean', describe: "Do not measure the uid's queue-memory budget with scratch queues; predict from /proc alone (env MQ_DOCTOR_MEASURE=0)" },
 } as const satisfies Record<string, OptionSpec>;
 
 export const COMMANDS = {
@@ -97,6 +102,7 @@ export const COMMANDS = {
       ['$0 check --pid 4242 --maxmsg 100 --msgsize 1024 --json', 'Check for a running process, as JSON'],
       ['$0 check --name /orders --no-create', 'Can the application open the existing /orders?'],
       ['$0 check --maxmsg 3600 --msgsize 16384 --live', 'Prediction and a real scratch mq_open side by side'],
+      ['$0 check --maxmsg 10 --msgsize 8192 --count 9 --measure', "Measure the uid's real queue-memory budget (rootless containers, other namespaces)"],
       ['$0 check --sysv --msgsize 65536 --qbytes 1048576', 'System V: msgget, IPC_SET of msg_qbytes, msgsnd of 64 KiB'],
     ],
   },

@@ -8,7 +8,7 @@ import { groupDigits as n } from '../model/units.js';
 import { describeKinds, evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
 import { failedChecksReport } from '../preflight/report.js';
 import { loadNative } from '../probe/native.js';
-import { launchNofileSoft, ownNofileNow } from '../probe/process.js';
+import { launchNofileSoft, ownNofileNow, parseLaunchFds } from '../probe/process.js';
 import type { Snapshot } from '../snapshot.js';
 import { setSoftRlimit, setSysctlNow } from '../tune/writer/live.js';
 import type { PreflightArgs } from './args.js';
@@ -57,6 +57,8 @@ function fixFromInside(snap: Snapshot, ev: Evaluation): string[] {
         } else log.warn({ limit: b.limit, error: r.error }, 'could not raise the soft limit');
         break;
       }
+      case 'RLIMIT_MSGQUEUE ceiling':
+        break; // recorded when the user namespace was made: nothing inside can lift it
       case 'fs.mqueue.msg_max':
       case 'fs.mqueue.msgsize_max':
       case 'fs.mqueue.queues_max':
@@ -107,26 +109,28 @@ function execCommand(command: string[]): Promise<number> | number {
     const now = ownNofileNow();
     if (now.ok && (now.value.hard === 'unlimited' || nofile <= now.value.hard)) setSoftRlimit('nofile', nofile, now.value.hard);
   }
+  const inherited = parseLaunchFds(process.env.MQ_DOCTOR_LAUNCH_FDS, process.pid)?.filter((fd) => fd > 2) ?? [];
   delete process.env.MQ_DOCTOR_LAUNCH_NOFILE;
+  delete process.env.MQ_DOCTOR_LAUNCH_FDS;
   if (!addon.ok) {
     log.warn({ reason: addon.reason }, 'no execvp without the native addon: running the command as a child');
     return runAsChild(command);
   }
   log.flush();
-  const failed = addon.value.execvp(command[0]!, command);
+  const failed = addon.value.execvp(command[0]!, command, inherited);
   writeErr(`mq-doctor: preflight: ${command[0]}: ${failed.errno === 'ENOENT' ? 'command not found' : `cannot execute (${failed.errno}: ${failed.message})`}\n`);
   return failed.errno === 'ENOENT' ? 127 : 126;
 }
 
 export async function runPreflight(args: PreflightArgs): Promise<number> {
-  let snap = takeSnapshot(undefined);
+  let snap = takeSnapshot(undefined, { scanNamespaces: true, measure: args.measure });
   const kinds = await workloadKinds(args);
   let ev = evaluateWorkload(snap, kinds);
   let fixed: string[] = [];
   if (ev.blockers.length > 0) {
     fixed = fixFromInside(snap, ev);
     if (fixed.length > 0) {
-      snap = takeSnapshot(undefined);
+      snap = takeSnapshot(undefined, { scanNamespaces: true, measure: args.measure });
       ev = evaluateWorkload(snap, kinds);
     }
   }

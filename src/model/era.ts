@@ -13,6 +13,8 @@ export interface KernelEra {
   rlimitErrno: 'EMFILE' | 'ENOMEM';
   /** msg_default / msgsize_default exist since 3.5; before, attr NULL meant msg_max × msgsize_max. */
   hasDefaultSysctls: boolean;
+  /** Since 4.8 the VFS refuses to create a file whose owner the superblock's user namespace cannot map (EOVERFLOW). */
+  idMappingCheck: boolean;
 }
 
 export function parseRelease(release: string): [number, number, number] | undefined {
@@ -33,6 +35,7 @@ export function kernelEra(release: Avail<string>): KernelEra {
       einvalBeforeEnospc: false,
       rlimitErrno: 'EMFILE',
       hasDefaultSysctls: true,
+      idMappingCheck: true,
     };
   }
   const modern = atLeast(v, 3, 5);
@@ -42,5 +45,6 @@ export function kernelEra(release: Avail<string>): KernelEra {
     einvalBeforeEnospc: !atLeast(v, 4, 16),
     rlimitErrno: atLeast(v, 2, 6, 38) ? 'EMFILE' : 'ENOMEM',
     hasDefaultSysctls: modern,
+    idMappingCheck: atLeast(v, 4, 8),
   };
 }

@@ -123,3 +123,29 @@ export function rlimitFixes(resource: 'msgqueue' | 'nofile', needed: number, har
   }
   return fixes;
 }
+
+/**
+ * A user namespace's ceiling cannot be raised in place: it is the soft limit
+ * its creator had when it was made. Whoever creates the namespace must start
+ * it again with a higher soft limit (and the host, a high enough hard one).
+ */
+export function ceilingFixes(needed: number, uid: number): Fixes {
+  return {
+    immediate: [],
+    persistent: [
+      {
+        what: 'rootless Podman: its user namespace lives in the pause process; recreate it from a shell with a higher soft limit (stop the containers first)',
+        command: `ulimit -Sq ${needed} && podman system migrate`,
+      },
+      {
+        what: 'a namespace made with unshare, bwrap or a similar tool: create it under a higher soft limit',
+        command: `prlimit --msgqueue=${needed}: unshare --user --map-root-user …`,
+      },
+    ],
+    container: [],
+    notes: [
+      'The ceiling is the soft RLIMIT_MSGQUEUE of the process that created the user namespace, recorded at that moment (kernel/ucount.c); raising the limit inside the namespace, or --ulimit msgqueue= on the container, does not lift it.',
+      `Every queue of uid ${uid} in that user namespace (all its containers) shares the ceiling. If the hard RLIMIT_MSGQUEUE of the user who creates it is below ${needed}, the host's administrator must raise that first (a limits.d line for the user, or LimitMSGQUEUE= in user@.service for systemd user sessions).`,
+    ],
+  };
+}

@@ -1,6 +1,7 @@
 import type { Snapshot } from '../snapshot.js';
 import { queueCost } from './cost.js';
 import { type KernelEra, kernelEra } from './era.js';
+import { type UidCharges, uidCharges } from './charges.js';
 import { namespaceUsage, type NamespaceUsage, queueCharge } from './usage.js';
 
 export interface LimitsAnalysis {
@@ -11,6 +12,8 @@ export interface LimitsAnalysis {
   defaultQueueCost: number;
   /** The charge of each listed queue, by name; undefined where its attrs could not be read. */
   charges: Map<string, number | undefined>;
+  /** The target uid's queue memory at each user-namespace level, over every IPC namespace seen. */
+  uid: UidCharges;
 }
 
 /** The kernel era and word size a snapshot implies; 64-bit when unknown (the prediction says so). */
@@ -27,5 +30,6 @@ export function analyseLimits(snap: Snapshot): LimitsAnalysis {
     usage: namespaceUsage(snap, era, wordBits),
     defaultQueueCost: queueCost(10, 8192, era, wordBits).bytes,
     charges: new Map(queues.map((q) => [q.name, queueCharge(q, era, wordBits)])),
+    uid: uidCharges(snap, era, wordBits),
   };
 }

@@ -1,46 +1,27 @@
 // Predicts mq_open() the way ipc/mqueue.c decides it (see shared/reference/kernel-facts.md):
 // libc name rules, getname, the descriptor, the lookup, then either the existing
 // queue's checks or the creation checks, in the order the running kernel makes them.
-import type { Avail, QueueInfo, RlimValue, Snapshot } from '../snapshot.js';
+import type { Avail, QueueInfo, Snapshot } from '../snapshot.js';
+import { uidCharges } from './charges.js';
+import { type CheckResult, fail, firstOver, PASS, unknown } from './check-result.js';
+import { descriptorCheck } from './checks/descriptors.js';
+import { idMappingCheck } from './checks/id-mapping.js';
+import { rlimitMsgqueueCheck } from './checks/rlimit-msgqueue.js';
 import { HARD_MSGMAX, HARD_MSGSIZEMAX, queueCost } from './cost.js';
 import { kernelModel } from './limits-analysis.js';
-import { fixContextOf, rlimitFixes, sysctlFixes, sysctlOrigin } from './fixes.js';
+import { fixContextOf, sysctlFixes, sysctlOrigin } from './fixes.js';
 import { headroomFor } from './headroom.js';
-import { namespaceUsage, usageOf } from './usage.js';
+import { namespaceUsage } from './usage.js';
 import { groupDigits as fmt } from './units.js';
-import type { Blocker, EffectiveAttr, Errno, MqAttr, MqOpenRequest, Outcome, Prediction } from './types.js';
+import type { Certainty, EffectiveAttr, Errno, MqAttr, MqOpenRequest, Outcome, Prediction } from './types.js';
 
-/** The result of one kernel check, for the whole batch of --count queues. */
-type CheckResult =
-  | { kind: 'pass' }
-  /**
-   * failsAt: the 1-based index of the first queue this check refuses. With
-   * `bound`, usage was partly unknown: the failure is certain, but it may come
-   * earlier (failsAt is an upper bound) and an earlier check may decide the errno.
-   */
-  | { kind: 'fail'; failsAt: number; blocker: Blocker; bound?: string }
-  | { kind: 'unknown'; reason: string };
-
-const PASS: CheckResult = { kind: 'pass' };
 const PATH_MAX = 4096;
 const NAME_MAX = 255;
-/** Descriptors a freshly started application holds (stdin, stdout, stderr). */
-const FRESH_PROCESS_FDS = 3;
-
-const fail = (blocker: Blocker, failsAt = 1, bound?: string): CheckResult =>
-  bound === undefined ? { kind: 'fail', failsAt, blocker } : { kind: 'fail', failsAt, blocker, bound };
 
 /** Queues (and their bytes, charged to the target's uid) the application already holds beyond the snapshot. */
 export interface Held {
   queues: number;
   bytes: number;
-}
-
-/** The first queue index (1-based) at which used + i*each exceeds limit, or Infinity. */
-function firstOver(used: number, each: number, limit: RlimValue): number {
-  if (limit === 'unlimited') return Infinity;
-  if (each <= 0) return used > limit ? 1 : Infinity;
-  return Math.max(1, Math.floor((limit - used) / each) + 1);
 }
 
 function mayAccess(q: QueueInfo, req: MqOpenRequest, snap: Snapshot): Avail<boolean> {
@@ -72,12 +53,12 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       'The process holds CAP_SYS_RESOURCE only inside its own user namespace; the kernel checks it in the initial one, so it does not lift any queue limit.',
     );
   }
-  const libc = target.libc.ok ? target.libc.value : 'glibc';
-  if (!target.libc.ok) assumptions.push(`Assumed glibc's name rules (${target.libc.reason}).`);
+  const libc = target.libc.ok ? target.libc.value : null;
   const ctx = fixContextOf(snap);
   const privateIpc = ctx.privateIpc;
   const sysctlOriginOf = (key: string) => sysctlOrigin(key, privateIpc);
   const usage = namespaceUsage(snap, era, wordBits);
+  const charges = uidCharges(snap, era, wordBits);
   const uid = target.credentials.ok ? target.credentials.value.realUid : null;
   const count = req.count;
 
@@ -85,7 +66,10 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   const nameChecks: CheckResult[] = [];
   let kernelName: string | null = null;
   if (req.name !== null) {
-    if (libc === 'glibc' && !req.name.startsWith('/')) {
+    // glibc and musl disagree only on a name without the leading '/'.
+    if (libc === null && !req.name.startsWith('/')) {
+      nameChecks.push(unknown(`whether libc accepts "${req.name}" without a leading "/" (glibc refuses it, musl does not): ${!target.libc.ok ? target.libc.reason : ''}`));
+    } else if (libc === 'glibc' && !req.name.startsWith('/')) {
       nameChecks.push(
         fail({
           kind: 'request',
@@ -109,36 +93,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   }
 
   // --- a free descriptor, taken before the name is looked up -----------------------
-  const nofileCheck = ((): CheckResult => {
-    const lim = target.rlimitNofile;
-    if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_NOFILE: ${lim.reason}` };
-    let fds: number;
-    if (target.self) {
-      fds = FRESH_PROCESS_FDS + held.queues;
-      assumptions.push(`The application holds ${FRESH_PROCESS_FDS} descriptors before it opens the queues (use --pid to count a running one's).`);
-    } else if (target.openFds.ok) {
-      fds = target.openFds.value + held.queues;
-    } else {
-      return { kind: 'unknown', reason: `open descriptors of process ${target.pid}: ${target.openFds.reason}` };
-    }
-    const failsAt = firstOver(fds, 1, lim.value.value.soft);
-    if (failsAt > count) return PASS;
-    const needed = fds + count;
-    return fail(
-      {
-        kind: 'limit',
-        errno: 'EMFILE',
-        limit: 'RLIMIT_NOFILE',
-        origin: lim.value.source,
-        actual: lim.value.value.soft,
-        hard: lim.value.value.hard,
-        needed,
-        summary: `EMFILE (descriptors): ${fmt(fds)} descriptors are open and the soft RLIMIT_NOFILE is ${lim.value.value.soft}; ${count} more need a limit of at least ${fmt(needed)}.`,
-        fixes: rlimitFixes('nofile', needed, lim.value.value.hard, ctx),
-      },
-      failsAt,
-    );
-  })();
+  const nofileCheck = descriptorCheck(snap, count, held.queues, ctx, assumptions);
 
   // --- lookup_one_len() on the stripped name -------------------------------------
   const lookupChecks: CheckResult[] = [];
@@ -161,7 +116,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   if (kernelName) {
     if (!snap.queues.ok) {
       existenceUnknown = true;
-      existenceChecks.push({ kind: 'unknown', reason: `whether ${req.name} exists: ${snap.queues.reason}` });
+      existenceChecks.push(unknown(`whether ${req.name} exists: ${snap.queues.reason}`, { root: true }));
     } else {
       existing = snap.queues.value.queues.find((q) => q.name === kernelName);
     }
@@ -176,7 +131,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       );
     } else {
       const access = mayAccess(existing, req, snap);
-      if (!access.ok) existenceChecks.push({ kind: 'unknown', reason: `permission on ${req.name}: ${access.reason}` });
+      if (!access.ok) existenceChecks.push(unknown(`permission on ${req.name}: ${access.reason}`));
       else if (!access.value) {
         existenceChecks.push(
           fail({ kind: 'request', errno: 'EACCES', rule: 'permission', summary: `${req.name} is owned by uid ${existing.uid} with mode ${existing.mode.toString(8).padStart(4, '0')}: ${req.access} access is denied.`, remedy: `Have its owner chmod it, or open it ${req.access === 'rdwr' ? 'read-only or write-only as its mode allows' : 'as a user its mode allows'}.` }),
@@ -195,6 +150,9 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       fail({ kind: 'request', errno: 'ENOENT', rule: 'queue-missing', summary: `${req.name ?? 'The queue'} does not exist and O_CREAT was not given.`, remedy: 'Create it first, or pass O_CREAT.' }),
     );
   } else if (req.create) {
+    // The order of the creation checks, the defaults and the cost all changed
+    // with kernel versions: without the release, none of them is certain.
+    if (era.basis.startsWith('assumed')) creationChecks.push(unknown(`which kernel's rules apply: ${era.basis}`));
     const c = creationPath();
     creationChecks.push(...c.checks);
     effectiveAttr = c.attr;
@@ -203,16 +161,18 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   function creationPath(): { checks: CheckResult[]; attr: EffectiveAttr | null } {
     const m = snap.mqueue;
     const checks: CheckResult[] = [];
+    // The VFS refuses a file whose owner the superblock's user namespace cannot map (since 4.8).
+    const mapping = era.idMappingCheck ? idMappingCheck(snap) : PASS;
     // queues_max (ENOSPC), counted per IPC namespace over all users.
     const enospc = ((): CheckResult => {
       if (sysResource) return PASS;
-      if (!m.queues_max.ok) return { kind: 'unknown', reason: `fs.mqueue.queues_max: ${m.queues_max.reason}` };
+      if (!m.queues_max.ok) return unknown(`fs.mqueue.queues_max: ${m.queues_max.reason}`, { root: true });
       if (usage.queuesInUse === undefined) {
         // Even the queues known to exist (the application's own) may already be too many.
-        const unknown = `queues in use: ${usage.unknownReason}`;
-        return enospcFail(held.queues, m.queues_max.value, unknown) ?? { kind: 'unknown', reason: unknown };
+        const why = `queues in use: ${usage.unknownReason}`;
+        return enospcFail(held.queues, m.queues_max.value, why) ?? unknown(why, { root: true });
       }
-      return enospcFail(usage.queuesInUse + held.queues, m.queues_max.value) ?? PASS;
+      return liftable(enospcFail(usage.queuesInUse + held.queues, m.queues_max.value)) ?? PASS;
     })();
     function enospcFail(inUse: number, max: number, bound?: string): CheckResult | undefined {
       const failsAt = firstOver(inUse, 1, max);
@@ -232,6 +192,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
         },
         failsAt,
         bound,
+        bound ? { root: true } : undefined,
       );
     }
 
@@ -246,16 +207,23 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       const maxmsg = pick(m.msg_max, m.msg_default);
       const msgsize = pick(m.msgsize_max, m.msgsize_default);
       if (typeof maxmsg === 'string' || typeof msgsize === 'string') {
-        const unknown: CheckResult = { kind: 'unknown', reason: `the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}` };
-        return { checks: era.einvalBeforeEnospc ? [unknown, enospc] : [enospc, unknown], attr: null };
+        const noDefault = unknown(`the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}`, { root: true });
+        return { checks: era.einvalBeforeEnospc ? [noDefault, mapping, enospc] : [mapping, enospc, noDefault], attr: null };
       }
       attr = { maxmsg, msgsize };
     }
     const validity = attrChecks(attr, req.attr !== null);
     const charge = rlimitCheck(attr);
-    const ordered = era.einvalBeforeEnospc ? [...validity, enospc] : [enospc, ...validity];
+    // Before 4.16 do_create() validated attr before the VFS create; since, the create comes first.
+    const ordered = era.einvalBeforeEnospc ? [...validity, mapping, enospc] : [mapping, enospc, ...validity];
     checks.push(...ordered, charge);
     return { checks, attr: { ...attr, source: attrSource } };
+  }
+
+  /** CAP_SYS_RESOURCE lifts queues_max and msg_max/msgsize_max: unknown capabilities make their failures uncertain. */
+  function liftable(c: CheckResult | undefined): CheckResult | undefined {
+    if (!c || caps.ok || c.kind !== 'fail') return c;
+    return unknown(`${c.blocker.kind === 'limit' ? c.blocker.limit : 'the limit'} would refuse, unless the target holds CAP_SYS_RESOURCE (${caps.reason})`);
   }
 
   function attrChecks(attr: MqAttr, requested: boolean): CheckResult[] {
@@ -287,10 +255,10 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       } else if (sysResource) {
         continue; // with CAP_SYS_RESOURCE only the hard caps apply
       } else if (!r.limit.ok) {
-        out.push({ kind: 'unknown', reason: `${r.key}: ${r.limit.reason}` });
+        out.push(unknown(`${r.key}: ${r.limit.reason}`, { root: true }));
       } else if (r.value > r.limit.value) {
         out.push(
-          fail({
+          liftable(fail({
             kind: 'limit',
             errno: 'EINVAL',
             limit: r.key,
@@ -299,7 +267,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
             needed: r.value,
             summary: `EINVAL: mq_${r.field} ${fmt(r.value)} is over ${r.key} = ${fmt(r.limit.value)}.`,
             fixes: sysctlFixes(r.key, r.value, ctx),
-          }),
+          }))!,
         );
       }
     }
@@ -309,6 +277,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
 
   function overflowCheck(attr: MqAttr): CheckResult {
     if (era.costFormula !== 'tree') return PASS;
+    if (!snap.kernel.wordBits.ok && attr.maxmsg * attr.msgsize >= 2 ** 32) return unknown(`whether ${attr.maxmsg} × ${attr.msgsize} overflows: the kernel's word size is unknown`);
     const ulongMax = 2 ** wordBits - 1;
     const cost = queueCost(attr.maxmsg, attr.msgsize, era, wordBits);
     if (attr.msgsize <= Math.floor(ulongMax / attr.maxmsg) && cost.bytes <= ulongMax) return PASS;
@@ -322,38 +291,18 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   }
 
   function rlimitCheck(attr: MqAttr): CheckResult {
-    const lim = target.rlimitMsgqueue;
     if (attr.maxmsg <= 0 || attr.msgsize <= 0) return PASS;
-    if (!lim.ok) return { kind: 'unknown', reason: `RLIMIT_MSGQUEUE: ${lim.reason}` };
-    if (uid === null) return { kind: 'unknown', reason: `the uid charged: ${!target.credentials.ok ? target.credentials.reason : 'unknown'}` };
-    const each = queueCost(attr.maxmsg, attr.msgsize, era, wordBits).bytes;
-    const mine = usageOf(usage, uid);
-    const known = usage.queuesInUse !== undefined && mine.unknownQueues === 0;
-    // What is known to be charged; with an unknown listing or unsized queues, a lower bound.
-    const charged = mine.bytes + held.bytes;
-    const unknownCharge = known
-      ? undefined
-      : `bytes already charged to uid ${uid}: ${usage.queuesInUse === undefined ? usage.unknownReason : `${mine.unknownQueues} of uid ${uid}'s queues could not be read`}`;
-    const soft = lim.value.value.soft;
-    const failsAt = firstOver(charged, each, soft);
-    if (failsAt > count) return unknownCharge ? { kind: 'unknown', reason: unknownCharge } : PASS;
-    const needed = charged + count * each;
-    const already = charged > 0 ? `uid ${uid} is already charged ${fmt(charged)} bytes${known ? '' : ' (at least)'} and ` : '';
-    return fail(
-      {
-        kind: 'limit',
-        errno: era.rlimitErrno,
-        limit: 'RLIMIT_MSGQUEUE',
-        origin: lim.value.source,
-        actual: soft,
-        hard: lim.value.value.hard,
-        needed,
-        summary: `${era.rlimitErrno} (queue memory, not descriptors): ${already}${count > 1 ? `${count} queues` : 'the queue'} of ${attr.maxmsg} × ${attr.msgsize} cost${count > 1 ? ` ${fmt(each)} bytes each` : `s ${fmt(each)} bytes`}; that needs RLIMIT_MSGQUEUE ≥ ${fmt(needed)} bytes, the soft limit is ${typeof soft === 'number' ? fmt(soft) : soft}.`,
-        fixes: rlimitFixes('msgqueue', needed, lim.value.value.hard, ctx),
-      },
-      failsAt,
-      unknownCharge,
-    );
+    // sizeof(struct msg_msg) is 24 or 48 bytes: the cost is unknown without the kernel's word size.
+    if (!snap.kernel.wordBits.ok) return unknown(`the cost of each queue: the kernel's word size is unknown (${snap.kernel.wordBits.reason})`);
+    return rlimitMsgqueueCheck(snap, {
+      each: queueCost(attr.maxmsg, attr.msgsize, era, wordBits).bytes,
+      count,
+      heldBytes: held.bytes,
+      attrText: `${attr.maxmsg} × ${attr.msgsize}`,
+      errno: era.rlimitErrno,
+      charges,
+      ctx,
+    });
   }
 
   const ordered = [...nameChecks, nofileCheck, ...lookupChecks, ...existenceChecks, ...creationChecks];
@@ -369,13 +318,18 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       : costAttr
         ? queueCost(costAttr.maxmsg, costAttr.msgsize, era, wordBits)
         : noCharge('the default attr could not be read');
-  const mine = uid === null ? null : usageOf(usage, uid);
-  const chargedBytes = mine && usage.queuesInUse !== undefined && mine.unknownQueues === 0 ? mine.bytes + held.bytes : null;
+  const measuredOwn = snap.measurement?.ok && snap.measurement.value.chargedAtOwnLevel.ok ? snap.measurement.value.chargedAtOwnLevel.value : null;
+  const level0 = charges.levels[0]!;
+  const chargedBytes =
+    measuredOwn && measuredOwn.min === measuredOwn.max
+      ? measuredOwn.min + held.bytes
+      : charges.gaps.length === 0 && uid !== null
+        ? level0.bytes + held.bytes
+        : null;
   const limit = target.rlimitMsgqueue.ok ? target.rlimitMsgqueue.value.value.soft : null;
-  if (uid !== null && usage.queuesInUse !== undefined) {
+  if (uid !== null && !snap.measurement?.ok) {
     assumptions.push(
-      `Charges of uid ${uid} in other IPC namespaces (other containers) are not visible here; the kernel counts them against the same limit.`,
-      'Each queue is counted for its file owner; a queue created by a set-uid program is charged to the creator\'s real uid, which the mqueue filesystem does not show.',
+      'Each queue is counted for its file owner, as if created in the user namespace that owns its IPC namespace; a queue created by a set-uid program is charged to the creator\'s real uid, which the mqueue filesystem does not show (--measure sees it).',
     );
   }
   if (privateIpc && target.self) {
@@ -393,9 +347,10 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
     },
     outcome,
     blockers,
+    charges,
     headroom: existing
       ? { byRlimit: null, byQueuesMax: null, total: null, notes: ['Opening an existing queue charges nothing and takes no queue slot.'] }
-      : headroomFor(snap, usage, uid, costAttr ? cost.bytes : 0, sysResource, held),
+      : headroomFor(snap, usage, charges, costAttr ? cost.bytes : 0, sysResource, held),
     warnings,
     assumptions,
   };
@@ -410,11 +365,29 @@ function decide(ordered: CheckResult[], count: number): Outcome {
   // An unavailable check the kernel makes earlier, or a partly unknown usage,
   // could make the call fail sooner or with another errno.
   const uncertain = (c: CheckResult) => c.kind === 'unknown' || (c.kind === 'fail' && c.bound !== undefined);
+  // A failure at the very first queue cannot come any sooner: only a check the
+  // kernel makes before it could still change the errno.
   const errnoCertain =
-    unknowns.length === 0 ||
-    (chosen !== undefined && chosen.failsAt === 1 && !uncertain(ordered[chosen.index]!) && ordered.slice(0, chosen.index).every((c) => !uncertain(c)));
+    unknowns.length === 0 || (chosen !== undefined && chosen.failsAt === 1 && ordered.slice(0, chosen.index).every((c) => !uncertain(c)));
   const base = { call: 'mq_open' as const, count, unknowns, ifUnknownsFavourable: chosen?.errno ?? null };
-  if (chosen) return { ...base, verdict: 'failure', errno: chosen.errno, errnoCertain, opened: chosen.failsAt - 1 };
-  if (unknowns.length > 0) return { ...base, verdict: 'indeterminate', errno: null, errnoCertain: false, opened: 0 };
+  const certainWith = certaintyOf(ordered);
+  const extra = certainWith ? { certainWith } : {};
+  if (chosen) {
+    const definite = errnoCertain && (chosen.failsAt === 1 || !uncertain(ordered[chosen.index]!));
+    return { ...base, verdict: 'failure', errno: chosen.errno, errnoCertain, opened: chosen.failsAt - 1, ...(definite ? {} : extra) };
+  }
+  if (unknowns.length > 0) return { ...base, verdict: 'indeterminate', errno: null, errnoCertain: false, opened: 0, ...extra };
   return { ...base, verdict: 'success', errno: null, errnoCertain: true, opened: count };
+}
+
+/** What the uncertain checks need, merged: one command line can then make the answer definite. */
+export function certaintyOf(checks: CheckResult[]): Certainty | undefined {
+  const out: Certainty = {};
+  for (const c of checks) {
+    const w = c.kind === 'unknown' || (c.kind === 'fail' && c.bound !== undefined) ? c.certainWith : undefined;
+    if (w?.measure) out.measure = true;
+    if (w?.root) out.root = true;
+    if (w?.launcher) out.launcher = true;
+  }
+  return Object.keys(out).length ? out : undefined;
 }

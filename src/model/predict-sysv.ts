@@ -56,13 +56,14 @@ export function room(qbytes: number, cbytes: number, qnum: number, msgsize: numb
  * What msgctl(IPC_SET) really sets: current kernels pass msg_qbytes on as an
  * int, so only its low 32 bits count (compared unsigned with kernel.msgmnb).
  */
-export function qbytesAsSet(qbytes: number): number {
-  return qbytes >= 2 ** 32 ? Number(BigInt(qbytes) % 2n ** 32n) : qbytes;
+export function qbytesAsSet(qbytes: number | string): number {
+  return Number(BigInt(qbytes) % 2n ** 32n);
 }
 
 
 export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction {
-  const req = asked.qbytes === null ? asked : { ...asked, qbytes: qbytesAsSet(asked.qbytes) };
+  // From here on, the value the kernel really sets.
+  const req: SysvRequest & { qbytes: number | null } = { ...asked, qbytes: asked.qbytes === null ? null : qbytesAsSet(asked.qbytes) };
   const ctx = fixContextOf(snap);
   const origin = (key: string) => sysctlOrigin(key, ctx.privateIpc);
   const { msgmax, msgmnb, msgmni } = snap.sysv;
@@ -206,7 +207,7 @@ export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction 
   }
 
   if (asked.qbytes !== null && asked.qbytes !== req.qbytes) {
-    warnings.push(`msgctl(IPC_SET) keeps only the low 32 bits of msg_qbytes: ${fmt(asked.qbytes)} becomes ${fmt(req.qbytes!)}.`);
+    warnings.push(`msgctl(IPC_SET) keeps only the low 32 bits of msg_qbytes: ${typeof asked.qbytes === 'string' ? asked.qbytes.replace(/\B(?=(\d{3})+$)/g, ',') : fmt(asked.qbytes)} becomes ${fmt(req.qbytes as number)}.`);
   }
   if (req.key === null) assumptions.push('Without --key: IPC_PRIVATE, a new queue for every msgget.');
   if (existing && req.qbytes === null && existing.qbytes.ok && msgmnb.ok && existing.qbytes.value !== msgmnb.value) {
@@ -228,7 +229,7 @@ export function predictSysv(snap: Snapshot, asked: SysvRequest): SysvPrediction 
   };
 }
 
-function capacityOf(req: SysvRequest, existing: SysvQueue | null, msgmnb: number | null): SysvCapacity {
+function capacityOf(req: SysvRequest & { qbytes: number | null }, existing: SysvQueue | null, msgmnb: number | null): SysvCapacity {
   let qbytes: number | null;
   let source: SysvCapacity['source'];
   // As if IPC_SET succeeded: if it cannot, its own blocker says why, and fixing

@@ -1,4 +1,5 @@
 import type { RlimValue } from '../snapshot.js';
+import type { UidCharges } from './charges.js';
 import type { CostBreakdown } from './cost.js';
 
 export type Errno =
@@ -52,6 +53,8 @@ export type LimitName =
   | 'fs.mqueue.msg_max'
   | 'fs.mqueue.msgsize_max'
   | 'RLIMIT_MSGQUEUE'
+  /** A user namespace's ceiling: the soft limit its creator had when it was made (actual: what it leaves). */
+  | 'RLIMIT_MSGQUEUE ceiling'
   | 'RLIMIT_NOFILE'
   | 'kernel.msgmax'
   | 'kernel.msgmnb'
@@ -86,6 +89,7 @@ export interface RequestBlocker {
     | 'size-overflow'
     | 'queue-exists'
     | 'queue-missing'
+    | 'unmapped-ids'
     | 'permission'
     | 'size-negative'
     | 'not-owner'
@@ -114,6 +118,15 @@ export interface Outcome {
   unknowns: string[];
   /** The errno if every unavailable value turns out favourable (null: success). */
   ifUnknownsFavourable: Errno | null;
+  /** What would make an uncertain answer definite; absent when it is definite. */
+  certainWith?: Certainty;
+}
+
+/** What removes an uncertainty: measuring (--measure), privileges (root on the host), the launcher, or --pid. */
+export interface Certainty {
+  measure?: boolean;
+  root?: boolean;
+  launcher?: boolean;
 }
 
 export interface EffectiveAttr extends MqAttr {
@@ -135,6 +148,8 @@ export interface Prediction {
   cost: CostBreakdown & { wordBits: 32 | 64; era: string; totalForCount: number };
   /** The uid charged (the caller's real uid) and what it already holds in this namespace. */
   charge: { uid: number | null; chargedBytes: number | null; limit: RlimValue | null; afterBytes: number | null };
+  /** The uid's queue memory level by level (user namespaces) and where it is held (IPC namespaces). */
+  charges: UidCharges;
   outcome: Outcome;
   blockers: Blocker[];
   headroom: Headroom;
@@ -168,8 +183,11 @@ export interface SysvRequest {
   mode: number;
   /** Bytes per message (msgsz). */
   msgsize: number;
-  /** msgctl(IPC_SET) of msg_qbytes to this; null: the application keeps what msgget gives. */
-  qbytes: number | null;
+  /**
+   * msgctl(IPC_SET) of msg_qbytes to this (a C unsigned long: above 2^53-1, an
+   * exact decimal string); null: the application keeps what msgget gives.
+   */
+  qbytes: number | string | null;
   /** New queues the application creates (IPC_PRIVATE or distinct keys). */
   count: number;
 }

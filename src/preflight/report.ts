@@ -11,6 +11,7 @@ const UNITS: Record<LimitBlocker['limit'], string> = {
   'fs.mqueue.msgsize_max': 'fs.mqueue.msgsize_max (bytes per message)',
   'fs.mqueue.queues_max': 'fs.mqueue.queues_max (queues in this IPC namespace)',
   RLIMIT_MSGQUEUE: 'soft RLIMIT_MSGQUEUE (bytes of queue memory for this uid)',
+  'RLIMIT_MSGQUEUE ceiling': "queue memory left under the user namespace's ceiling (set when it was created)",
   RLIMIT_NOFILE: 'soft RLIMIT_NOFILE (open descriptors)',
   'kernel.msgmax': 'kernel.msgmax (bytes per System V message)',
   'kernel.msgmnb': 'kernel.msgmnb (bytes per System V queue)',

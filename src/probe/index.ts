@@ -1,10 +1,10 @@
 // The only entry point that reads the system. Nothing here runs at import time.
-import { closeSync, openSync } from 'node:fs';
-import { type Avail, type MqueueSysctls, type QueueListing, type Snapshot, type SysvSysctls, unavailable } from '../snapshot.js';
+import { type Avail, type MqueueSysctls, type QueueListing, type Snapshot, type SysvSysctls, have, unavailable } from '../snapshot.js';
 import { probeKernel } from './kernel.js';
 import { loadNative, nativeStatus } from './native.js';
 import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './process.js';
-import { errorReason } from './procfs.js';
+import { inIpcNamespaceOf } from './setns.js';
+import { scanOtherNamespaces } from './ipc-scan.js';
 import { probeQueues } from './queues.js';
 import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
 import { probeSysvQueues, type SysvQueue } from './sysv.js';
@@ -14,7 +14,11 @@ export interface ProbeOptions {
   pid?: number;
   /** Read each System V queue's msg_qbytes (msgctl through the addon). */
   sysvQbytes?: boolean;
+  /** Read every other IPC namespace too: a uid's queue memory is charged across all of them. */
+  scanNamespaces?: boolean;
 }
+
+export { measureBudget, type MeasureRequest } from './measure.js';
 
 export class NoSuchProcess extends Error {}
 
@@ -59,40 +63,13 @@ function allUnavailable<K extends string>(keys: readonly K[], reason: string): R
  */
 function sysctlsOfNamespace(pid: number, sysvQbytes: boolean): Sysctls {
   const source = `/proc/sys of process ${pid}'s IPC namespace (entered with setns)`;
-  const fail = (why: string): Sysctls => {
-    const reason = `process ${pid} is in another IPC namespace and ${why}`;
-    return { mqueue: allUnavailable(MQUEUE_KEYS, reason), sysv: allUnavailable(SYSV_KEYS, reason), source, sysvQueues: unavailable(reason) };
-  };
-  const addon = loadNative();
-  if (!addon.ok) return fail(`entering it needs setns: ${addon.reason}`);
-  const { setns, constants } = addon.value;
-  let own: number | undefined;
-  let theirs: number | undefined;
-  try {
-    own = openSync('/proc/self/ns/ipc', 'r');
-    theirs = openSync(`/proc/${pid}/ns/ipc`, 'r');
-  } catch (err) {
-    if (own !== undefined) closeSync(own);
-    return fail(`its namespace cannot be opened (${errorReason(err)})`);
-  }
-  try {
-    const entered = setns(theirs, constants.CLONE_NEWIPC);
-    if (!entered.ok) return fail(`setns into it failed (${entered.errno}: needs CAP_SYS_ADMIN)`);
-    try {
-      return readOwnNamespace(source, sysvQbytes);
-    } finally {
-      const back = setns(own, constants.CLONE_NEWIPC);
-      // Staying in the wrong namespace would silently corrupt every later read.
-      if (!back.ok) throw new Error(`cannot return to mq-doctor's own IPC namespace (${back.errno})`);
-    }
-  } finally {
-    closeSync(own);
-    closeSync(theirs);
-  }
+  const r = inIpcNamespaceOf(pid, `process ${pid} is in another IPC namespace and reading its sysctls`, () => have(readOwnNamespace(source, sysvQbytes)));
+  if (r.ok) return r.value;
+  return { mqueue: allUnavailable(MQUEUE_KEYS, r.reason), sysv: allUnavailable(SYSV_KEYS, r.reason), source, sysvQueues: unavailable(r.reason) };
 }
 
 export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
-  const { pid, sysvQbytes = false } = opts;
+  const { pid, sysvQbytes = false, scanNamespaces = false } = opts;
   if (pid !== undefined && !processExists(pid)) throw new NoSuchProcess(`no process with pid ${pid}`);
   const target = probeProcess(pid);
   const ownIpc = pid === undefined ? target.ipcNamespace : namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
@@ -101,8 +78,11 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
     (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);
   const sysctls: Sysctls = sameNamespace ? readOwnNamespace('/proc/sys (this IPC namespace)', sysvQbytes) : sysctlsOfNamespace(pid!, sysvQbytes);
   const queues = probeQueues(pid, loadNative);
+  const otherNamespaces = scanNamespaces
+    ? scanOtherNamespaces(target.ipcNamespace.ok ? target.ipcNamespace.value.inode : undefined, queues.ok ? queues.value.device : undefined)
+    : undefined;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     takenAt: new Date().toISOString(),
     origin: 'live',
     kernel: probeKernel(),
@@ -112,6 +92,7 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
     sysctlSource: sysctls.source,
     target,
     queues,
+    ...(otherNamespaces ? { otherNamespaces } : {}),
     nativeAddon: nativeStatus(),
   };
 }

@@ -59,6 +59,7 @@ export interface NativeAddon {
     O_EXCL: number;
     O_NONBLOCK: number;
     CLONE_NEWIPC: number;
+    CLONE_NEWUSER: number;
     IPC_CREAT: number;
     IPC_EXCL: number;
     IPC_NOWAIT: number;
@@ -87,10 +88,10 @@ export interface NativeAddon {
   /** setns(2) for the calling thread; used to read another IPC namespace's sysctls. */
   setns(fd: number, nstype: number): Result;
   /**
-   * execvp(3) after undoing what Node changed (stdio flags, SIGPIPE/SIGXFSZ, the
-   * signal mask). Returns only when the exec failed.
+   * execvp(3) after undoing what Node changed (stdio flags, close-on-exec on the
+   * descriptors mq-doctor inherited, SIGPIPE/SIGXFSZ, the signal mask). Returns only when the exec failed.
    */
-  execvp(file: string, args: string[]): Failure;
+  execvp(file: string, args: string[], inheritedFds?: number[]): Failure;
   /** Every queue of an mqueue mount in one call: owner, mode, QSIZE and mq_getattr. */
   mqReadDir(dir: string): Result<MqDir>;
   /** msgget(2). key: a signed int, or above 2^31 as its 32-bit pattern; flags: mode | IPC_CREAT | IPC_EXCL. */
@@ -118,7 +119,52 @@ export interface NativeAddon {
    */
   msgctlSetQbytes(msqid: number, qbytes: number | bigint): Result;
   msgctlRmid(msqid: number): Result;
+  /** NS_GET_USERNS ('owner': the user namespace owning any namespace) or NS_GET_PARENT ('parent': of a user namespace); a new fd. */
+  nsRelated(fd: number, which: 'owner' | 'parent'): Result<{ fd: number }>;
+  /** NS_GET_OWNER_UID: the creator of a user namespace, as the caller's user namespace sees the uid. */
+  nsOwnerUid(fd: number): Result<{ uid: number }>;
+  /** A read-only mqueue mount of the calling thread's IPC namespace, attached nowhere (fsopen/fsconfig/fsmount). */
+  mqueueMount(): Result<{ fd: number }>;
+  /** Forks the measuring helper (native/getrlimit/src/measure.cc); a failed set-up names its step. */
+  measureStart(options: MeasureOptions, timeoutMs?: number): Result<{ pid: number; wfd: number; rfd: number }> | (Failure & { step: number });
+  /** One command to the helper; err is the errno of the operation (null: it succeeded). */
+  measureCall(wfd: number, rfd: number, op: number, a: number, b: number, timeoutMs?: number): Result<{ err: string | null; x: number; y: number }>;
+  measureEnd(pid: number, wfd: number, rfd: number): Result;
 }
+
+/** How the measuring helper takes on the target's credentials, step by step in this order. */
+export interface MeasureOptions {
+  /** Scratch names: PREFIX-N, no '/'. */
+  prefix: string;
+  /** Soft RLIMIT_MSGQUEUE, set first (a user namespace created later records it as its ceiling). */
+  soft?: number | 'unlimited';
+  unshareIpcFirst?: boolean;
+  usernsFd?: number;
+  ipcnsFd?: number;
+  unshareUser?: boolean;
+  unshareIpcAfter?: boolean;
+  /** Root of the target's user namespace, to write the fresh namespace's sysctls (only its owner may). */
+  rootUid?: number;
+  /** Raise msg_max and msgsize_max of a fresh IPC namespace to the hard caps: fewer, larger probes. */
+  sysctls?: boolean;
+  uid?: number;
+  gid?: number;
+}
+
+/** measureCall's op codes (keep in step with measure.cc). */
+export const MEASURE_OP = { info: 1, soft: 2, open: 3, release: 4 } as const;
+/** measureStart's failed steps (measure.cc). */
+export const MEASURE_STEPS: Record<number, string> = {
+  1: 'setting the soft RLIMIT_MSGQUEUE',
+  2: 'unshare(CLONE_NEWIPC)',
+  3: "setns into the target's user namespace",
+  4: "setns into the target's IPC namespace",
+  5: 'unshare(CLONE_NEWUSER|CLONE_NEWIPC)',
+  6: 'writing the fresh user namespace\'s id maps',
+  7: "becoming the root of the target's user namespace",
+  8: "taking the target's gid",
+  9: "taking the target's uid",
+};
 
 let cached: Avail<NativeAddon> | undefined;
 

@@ -3,6 +3,7 @@ import {
   type Avail,
   type Capabilities,
   type Credentials,
+  type DescriptorTable,
   type LibcFamily,
   type Namespace,
   type Rlimit,
@@ -13,12 +14,11 @@ import {
   unavailable,
 } from '../snapshot.js';
 import { errorReason, parseKeyValues, readLink, readText } from './procfs.js';
+import { ipcOwnerOf, userChainOf } from './userns.js';
 
-// The kernel gives its initial namespaces fixed inode numbers (PROC_IPC_INIT_INO,
-// PROC_USER_INIT_INO in include/linux/proc_ns.h), so "is this the host's
-// namespace" needs no access to PID 1.
-export const PROC_IPC_INIT_INO = 0xefffffff;
-export const PROC_USER_INIT_INO = 0xeffffffd;
+import { PROC_IPC_INIT_INO, PROC_USER_INIT_INO } from './initial-ns.js';
+
+export { PROC_IPC_INIT_INO, PROC_USER_INIT_INO };
 
 const CAP_DAC_OVERRIDE = 1n;
 const CAP_DAC_READ_SEARCH = 2n;
@@ -103,12 +103,62 @@ export function libcFromMaps(maps: string): LibcFamily | undefined {
   return undefined;
 }
 
-function countFds(pid: string): Avail<number> {
+function listFds(pid: string): Avail<number[]> {
   try {
-    return have(readdirSync(`/proc/${pid}/fd`).length);
+    return have(readdirSync(`/proc/${pid}/fd`).map(Number).filter(Number.isInteger).sort((a, b) => a - b));
   } catch (err) {
     return unavailable(`cannot list /proc/${pid}/fd (${errorReason(err)})`);
   }
+}
+
+/** "PID: 0 1 2 251", as bin/mq-doctor.cjs records it before exec'ing node (same PID). */
+export function parseLaunchFds(value: string | undefined, pid: number): number[] | undefined {
+  const m = value === undefined ? null : /^(\d+):((?: \d+)*)$/.exec(value);
+  if (!m || Number(m[1]) !== pid) return undefined; // absent, malformed, or inherited from another launch
+  return m[2]!.split(' ').filter(Boolean).map(Number).sort((a, b) => a - b);
+}
+
+/** libuv marks fds 0-15, and any open run right after them, close-on-exec at Node's start-up (uv_disable_stdio_inheritance). */
+const NODE_CLOEXEC_SWEEP = 16;
+const O_CLOEXEC_FDINFO = 0o2000000;
+
+/**
+ * What an application started from where mq-doctor was started would hold.
+ * The launcher lists the descriptors it passed on; without it, Node's own
+ * descriptors and inherited low ones look alike (all close-on-exec), so those
+ * are only "maybe".
+ */
+function ownDescriptors(): Avail<DescriptorTable> {
+  const launch = parseLaunchFds(process.env.MQ_DOCTOR_LAUNCH_FDS, process.pid);
+  if (launch) return have({ open: launch, maybe: [], source: 'the descriptors mq-doctor was launched with (an application started from the same place inherits them)' });
+  const all = listFds('self');
+  if (!all.ok) return all;
+  const open: number[] = [];
+  const maybe: number[] = [];
+  let sweepEnd = NODE_CLOEXEC_SWEEP;
+  for (const fd of all.value) {
+    if (fd === sweepEnd) sweepEnd++;
+    if (fd <= 2) {
+      open.push(fd);
+      continue;
+    }
+    const info = readText(`/proc/self/fdinfo/${fd}`);
+    if (!info.ok) continue; // closed meanwhile: the listing's own descriptor
+    const flags = /flags:\s*([0-7]+)/.exec(info.value);
+    const cloexec = flags ? (parseInt(flags[1]!, 8) & O_CLOEXEC_FDINFO) !== 0 : true;
+    if (!cloexec) open.push(fd);
+    else if (fd < sweepEnd) maybe.push(fd);
+  }
+  return have({
+    open,
+    maybe,
+    source: 'mq-doctor\'s own descriptors (run without its launcher, so the ones below 16 may be Node\'s own or inherited)',
+  });
+}
+
+function descriptorsOf(pid: string): Avail<DescriptorTable> {
+  const fds = listFds(pid);
+  return fds.ok ? have({ open: fds.value, maybe: [], source: `/proc/${pid}/fd` }) : fds;
 }
 
 export function probeProcess(pid: number | undefined): TargetProcess {
@@ -137,6 +187,8 @@ export function probeProcess(pid: number | undefined): TargetProcess {
     return family ? have(family) : unavailable(`neither glibc nor musl is mapped in /proc/${key}/maps (static binary?)`);
   })();
   const comm = readText(`/proc/${key}/comm`);
+  const ipcNamespace = namespaceOf(key, 'ipc', PROC_IPC_INIT_INO);
+  const userNamespaceChain = userChainOf(key, userNamespace);
 
   return {
     pid: self ? process.pid : pid,
@@ -145,10 +197,12 @@ export function probeProcess(pid: number | undefined): TargetProcess {
     credentials,
     rlimitMsgqueue: limitFrom(limits, limitsPath, 'Max msgqueue size'),
     rlimitNofile: self ? inheritedNofile(limits, limitsPath) : limitFrom(limits, limitsPath, 'Max open files'),
-    openFds: countFds(key),
+    descriptors: self ? ownDescriptors() : descriptorsOf(key),
     capabilities,
-    ipcNamespace: namespaceOf(key, 'ipc', PROC_IPC_INIT_INO),
+    ipcNamespace,
     userNamespace,
+    userNamespaceChain,
+    ipcOwner: ipcOwnerOf(key, ipcNamespace, userNamespaceChain),
     libc,
     userName: credentials.ok ? userNameOf(credentials.value.realUid) : credentials,
     systemdUnit: systemdUnitOf(key),
@@ -217,21 +271,32 @@ function inheritedNofile(ownLimits: Avail<string>, ownPath: string): Avail<Sourc
     return have({ value: { soft: launch, hard: own.value.value.hard }, source: 'the launching environment (ulimit -Sn before Node raised its own)' });
   }
   let pid = ppidOf('self');
+  let why = 'the launching process could not be found';
   for (let depth = 0; pid !== undefined && pid > 0 && depth < 8; depth++) {
     const exe = readLink(`/proc/${pid}/exe`);
-    if (!exe.ok) break;
+    if (!exe.ok) {
+      why = `the launching process cannot be read (${exe.reason}; a process that changed its uid without exec hides its limits)`;
+      break;
+    }
     if (exe.value !== process.execPath) {
       const path = `/proc/${pid}/limits`;
       const comm = readText(`/proc/${pid}/comm`);
       const found = limitFrom(readText(path), path, 'Max open files');
-      if (!found.ok) break;
+      if (!found.ok) {
+        why = `the launching process's limits cannot be read (${found.reason})`;
+        break;
+      }
       const who = comm.ok ? comm.value.trim() : `process ${pid}`;
       return have({ ...found.value, source: `${path} (${who}, which launched mq-doctor: Node raises its own soft limit)` });
     }
     pid = ppidOf(String(pid));
   }
   if (!own.ok) return own;
-  return have({ ...own.value, source: `${ownPath} (Node raised its soft limit to the hard limit at start-up and the launching process could not be read, so this soft value may be higher than the application's)` });
+  // Node has already raised its own soft limit to the hard one: what we could
+  // read now says nothing about what an application would start with.
+  return unavailable(
+    `the soft limit an application started from here would inherit is unknown: Node raised mq-doctor's own to the hard limit (${own.value.value.hard}) at start-up and ${why}; run the mq-doctor command itself (not node bin/mq-doctor.cjs), or use --pid`,
+  );
 }
 
 function ppidOf(key: string): number | undefined {

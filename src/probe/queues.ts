@@ -9,8 +9,7 @@ import {
 } from '../snapshot.js';
 import { MQ_DIR_FIELDS, type NativeAddon } from './native.js';
 import { errorReason, readText } from './procfs.js';
-
-export const MOUNT_HINT = 'mount one with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue';
+import { inIpcNamespace } from './setns.js';
 
 export interface MountEntry {
   mountPoint: string;
@@ -111,20 +110,42 @@ export function mountIsOwnNamespace(dir: string, names: string[], addon: Avail<N
 /**
  * Lists the queues of the target's IPC namespace through its mqueue mount.
  * For another process the mount is reached through /proc/PID/root, so a
- * container's queues are read from the host.
+ * container's queues are read from the host. Without a usable mount, a
+ * privileged caller reads them through a detached mount of the namespace.
  */
 export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
+  const viaMount = listThroughMount(pid, addon);
+  if (viaMount.ok || !viaMount.noMount) return viaMount.ok ? have(viaMount.value) : unavailable(viaMount.reason);
+  const detached = listDetached(pid, addon);
+  if (detached.ok) return detached;
+  return unavailable(`queue usage unknown: ${viaMount.reason}, and ${detached.reason}`);
+}
+
+type MountListing = { ok: true; value: QueueListing } | { ok: false; reason: string; noMount: boolean };
+
+function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddon>): MountListing {
   const key = pid === undefined ? 'self' : String(pid);
   const mountinfo = readText(`/proc/${key}/mountinfo`);
-  if (!mountinfo.ok) return unavailable(`queue usage unknown: ${mountinfo.reason}`);
+  if (!mountinfo.ok) return { ok: false, reason: mountinfo.reason, noMount: true };
   const mountPoint = findMqueueMount(parseMountinfo(mountinfo.value));
   if (!mountPoint) {
-    return unavailable(
-      `queue usage unknown: no mqueue filesystem is mounted${pid === undefined ? '' : ` in process ${pid}'s mount namespace`}, ` +
-        `so existing queues and the bytes they charge cannot be listed (${MOUNT_HINT})`,
-    );
+    return { ok: false, noMount: true, reason: `no mqueue filesystem is mounted${pid === undefined ? '' : ` in process ${pid}'s mount namespace`}` };
   }
   const dir = pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}`;
+  const listed = listDir(dir, addon);
+  if (!listed.ok) return { ok: false, reason: `queue usage unknown: ${listed.reason}`, noMount: false };
+  const queues = listed.value;
+  if (pid === undefined && queues.length > 0) {
+    const own = mountIsOwnNamespace(dir, queues.map((q) => q.name), addon());
+    if (own.ok && !own.value) {
+      return { ok: false, noMount: true, reason: `the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns)` };
+    }
+  }
+  return { ok: true, value: { mountPath: dir, queues, device: deviceOf(dir) } };
+}
+
+/** One directory of an mqueue mount: the addon reads it in one call; without it, stat and read per queue. */
+function listDir(dir: string, addon: () => Avail<NativeAddon>): Avail<QueueInfo[]> {
   // One entry tells whether there is anything to read: only then is the addon
   // loaded, and the listing itself is read once, by whichever path reads the queues.
   let empty: boolean;
@@ -138,32 +159,52 @@ export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAd
   } catch (err) {
     return cannotList(dir, err);
   }
-  if (empty) return have({ mountPath: dir, queues: [] });
+  if (empty) return have([]);
   const lib = addon();
-  let queues: QueueInfo[];
-  if (lib.ok) {
-    const all = readAllNative(dir, lib.value);
-    if (!all.ok) return all;
-    queues = all.value;
-  } else {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      return cannotList(dir, err);
-    }
-    queues = names.sort().map((n) => probeQueue(dir, n, lib)).filter((q): q is QueueInfo => q !== undefined);
+  if (lib.ok) return readAllNative(dir, lib.value);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    return cannotList(dir, err);
   }
-  if (pid === undefined && queues.length > 0) {
-    const own = mountIsOwnNamespace(dir, queues.map((q) => q.name), lib);
-    if (own.ok && !own.value) {
-      return unavailable(
-        `queue usage unknown: the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns), ` +
-          `so its queues are not this namespace's; mount a fresh one: mount -t mqueue none ${dir}`,
-      );
-    }
+  return have(names.sort().map((n) => probeQueue(dir, n, lib)).filter((q): q is QueueInfo => q !== undefined));
+}
+
+/**
+ * The namespace's queues through a mount nobody else sees (fsopen + fsmount,
+ * attached nowhere): the system is left exactly as it was.
+ */
+export function listDetached(pid: number | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
+  return listDetachedAt(pid === undefined ? undefined : { path: `/proc/${pid}/ns/ipc`, which: `process ${pid}'s IPC namespace` }, addon);
+}
+
+/** The same for an IPC namespace file (a process's, or a bind mount); undefined: mq-doctor's own namespace. */
+export function listDetachedAt(ns: { path: string; which: string } | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
+  const lib = addon();
+  if (!lib.ok) return unavailable(`reading the queues without a mount needs the native addon (${lib.reason})`);
+  const mount = (): Avail<number> => {
+    const m = lib.value.mqueueMount();
+    return m.ok ? have(m.fd) : unavailable(`a detached mqueue mount was refused (${m.errno}: it needs CAP_SYS_ADMIN)`);
+  };
+  const fd = ns === undefined ? mount() : inIpcNamespace(ns.path, ns.which, 'a detached mqueue mount', mount);
+  if (!fd.ok) return fd;
+  try {
+    const r = readAllNative(`/proc/self/fd/${fd.value}`, lib.value);
+    return r.ok ? have({ mountPath: DETACHED_MOUNT, queues: r.value, device: fstatSync(fd.value).dev }) : r;
+  } finally {
+    closeSync(fd.value);
   }
-  return have({ mountPath: dir, queues });
+}
+
+export const DETACHED_MOUNT = 'a detached mqueue mount (attached nowhere, gone when mq-doctor exits)';
+
+function deviceOf(dir: string): number | null {
+  try {
+    return statSync(dir).dev;
+  } catch {
+    return null;
+  }
 }
 
 const cannotList = (dir: string, err: unknown) => unavailable<never>(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);

@@ -25,6 +25,7 @@ export function checkDocument(snap: Snapshot, p: Prediction, live: LiveReport | 
     command: 'check' as const,
     target: targetOf(snap),
     ...p,
+    measurement: snap.measurement ?? null,
     live,
   };
 }

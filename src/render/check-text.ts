@@ -1,5 +1,6 @@
-import type { Blocker, Fixes, LiveReport, Prediction } from '../model/types.js';
-import type { Snapshot } from '../snapshot.js';
+import type { ChargeLevel, Holder } from '../model/charges.js';
+import type { Blocker, Certainty, Fixes, LiveReport, Prediction } from '../model/types.js';
+import type { BudgetMeasurement, Snapshot } from '../snapshot.js';
 import { indent, num, plural, rlim } from './format.js';
 
 const ACCESS = { rdonly: 'O_RDONLY', wronly: 'O_WRONLY', rdwr: 'O_RDWR' } as const;
@@ -24,8 +25,38 @@ export function whoLine(snap: Snapshot): string {
   return `${proc}, ${user}; ${kernel}, ${bits}, ${libc}; ${ns}`;
 }
 
-export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>): string[] {
+/** How to run the same command so that an uncertain answer becomes definite: one line, every need in it. */
+export interface DefiniteContext {
+  command: string;
+  argv: string[];
+  /** mq-doctor runs as root already: sudo would add nothing. */
+  isRoot: boolean;
+  /** Diagnosing mq-doctor itself (no --pid). */
+  self: boolean;
+}
+
+export function definiteCommand(w: Certainty | undefined, ctx: DefiniteContext | undefined): string | undefined {
+  if (!w || !ctx) return undefined;
+  const argv = ctx.argv.map(shellWord);
+  if (w.measure && !ctx.argv.includes('--measure')) argv.push('--measure');
+  const sudo = w.root && !ctx.isRoot;
+  // Root would diagnose root: --pid $$ keeps the question about this user's shell (its uid, limits, descriptors).
+  if (sudo && ctx.self) argv.push('--pid', '$$');
+  if (!sudo && argv.length === ctx.argv.length && !w.launcher) return undefined;
+  const line = `${sudo ? 'sudo ' : ''}mq-doctor ${[ctx.command, ...argv].join(' ')}`;
+  return w.launcher ? `${line}   (the mq-doctor command itself: it records the descriptors and limits it was launched with)` : line;
+}
+
+const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** Unknowns that share a cause are said once: "a, b: cause". */
+function groupedUnknowns(unknowns: string[]): string[] {
+  return [...new Set(unknowns)];
+}
+
+export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>, definite?: string): string[] {
   const o = p.outcome;
+  const then = definite ? [`For a definite answer: ${definite}`] : [];
   const others = p.blockers.length > 1 ? `; ${p.blockers.length} blockers stand in the way in all, each listed below` : '';
   switch (o.verdict) {
     case 'success':
@@ -33,14 +64,15 @@ export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>): strin
     case 'failure': {
       const which = o.count > 1 ? ` at queue ${o.opened + 1} of ${o.count} (${o.opened} open first)` : '';
       const lines = [`Result: FAILS with ${o.errno}${which}`, `        (the first check the kernel makes that fails${others})`];
-      if (!o.errnoCertain) lines.push(`        The errno could differ: an earlier check could not be evaluated (${o.unknowns.join('; ')}).`);
-      return lines;
+      if (!o.errnoCertain) lines.push(`        It could fail sooner, or with another errno: ${groupedUnknowns(o.unknowns).join('; ')}.`);
+      return [...lines, ...then];
     }
     case 'indeterminate':
       return [
-        'Result: INDETERMINATE: a value the kernel checks could not be read',
-        ...o.unknowns.map((u) => `  - ${u}`),
+        'Result: INDETERMINATE: mq-doctor cannot be sure of what the kernel will answer',
+        ...groupedUnknowns(o.unknowns).map((u) => `  - ${u}`),
         `If those turn out favourable: ${o.ifUnknownsFavourable ? `fails with ${o.ifUnknownsFavourable}` : 'succeeds'}.`,
+        ...then,
       ];
     default: {
       const never: never = o.verdict;
@@ -62,13 +94,48 @@ function costLines(p: Prediction): string[] {
   return lines;
 }
 
-function chargeLine(p: Prediction): string | undefined {
+function holderText(h: Holder): string {
+  const where = h.own ? 'this IPC namespace' : `IPC namespace ${h.ipcInode ?? '?'}${h.pid !== null ? ` (process ${h.pid}${h.command ? `, ${h.command}` : ''})` : ''}`;
+  return `${num(h.bytes)}${h.unsized ? '+' : ''} in ${where}`;
+}
+
+function levelText(l: ChargeLevel): string {
+  const held = l.holders.length ? l.holders.map(holderText).join(', ') : 'nothing visible';
+  return `${plural(l.queues, 'queue')}: ${held}`;
+}
+
+/** Where the uid's queue memory is: each IPC namespace, at each user-namespace level. */
+export function chargeLines(p: Prediction): string[] {
   const ch = p.charge;
-  if (ch.uid === null) return undefined;
+  if (ch.uid === null) return [];
   const limit = ch.limit === null ? 'unknown' : rlim(ch.limit);
-  const now = ch.chargedBytes === null ? 'an unknown number of bytes' : `${num(ch.chargedBytes)} bytes`;
+  const [level0, ...above] = p.charges.levels;
+  const now = ch.chargedBytes === null ? `at least ${num(level0!.bytes)} bytes` : `${num(ch.chargedBytes)} bytes`;
   const after = ch.afterBytes === null ? '' : `; after: ${num(ch.afterBytes)}`;
-  return `Charge: uid ${ch.uid} holds ${now} in this namespace${after}; soft RLIMIT_MSGQUEUE ${limit}`;
+  const out = [`Charge: uid ${ch.uid} holds ${now} (${levelText(level0!)})${after}; soft RLIMIT_MSGQUEUE ${limit}`];
+  above.forEach((l, i) => {
+    out.push(
+      `        ${i === 0 ? 'one user namespace up' : `${i + 1} user namespaces up`} (${l.userNs === null ? 'unknown' : l.userNs}), uid ${l.uid ?? '?'} holds ${num(l.bytes)} bytes (${levelText(l)}); its ceiling is not shown by /proc`,
+    );
+  });
+  if (!p.charges.chainComplete && above.length === 0 && level0!.userNs !== null) out.push('        the user namespaces above are not visible from here; each caps this uid again');
+  return out;
+}
+
+/** What --measure found, and what its probes held while it ran. */
+export function measurementLines(m: Snapshot['measurement']): string[] {
+  if (!m) return [];
+  if (!m.ok) return [`Measured: no (${m.reason})`];
+  const v: BudgetMeasurement = m.value;
+  const left = v.remaining.max === null ? `at least ${num(v.remaining.min)}` : v.remaining.min === v.remaining.max ? num(v.remaining.min) : `${num(v.remaining.min)} to ${num(v.remaining.max)}`;
+  const own = v.chargedAtOwnLevel.ok
+    ? `charged at its own level: ${v.chargedAtOwnLevel.value.min === v.chargedAtOwnLevel.value.max ? num(v.chargedAtOwnLevel.value.min) : `${num(v.chargedAtOwnLevel.value.min)}+`} bytes`
+    : `its own level: ${v.chargedAtOwnLevel.reason}`;
+  return [
+    `Measured: uid ${v.uid} may still be charged ${left} bytes now (${own}), under soft RLIMIT_MSGQUEUE ${rlim(v.softLimit)}`,
+    `          ${plural(v.probes, 'scratch queue')} in ${v.ms} ms; they held at most ${num(v.peakHeldBytes)} bytes in ${plural(v.peakHeldQueues, 'queue')} at once, for microseconds, and are gone`,
+    ...v.notes.map((n) => `          ${n}`),
+  ];
 }
 
 function headroomLine(p: Prediction): string | undefined {
@@ -106,8 +173,10 @@ export function blockerLines(b: Blocker, i: number, seenNotes = new Set<string>(
   switch (b.kind) {
     case 'limit': {
       const hard = b.hard !== undefined ? ` (hard limit ${rlim(b.hard)})` : '';
+      // A ceiling's own value is not visible, only what it leaves.
+      const is = b.limit === 'RLIMIT_MSGQUEUE ceiling' ? 'leaves' : 'is';
       return [
-        `${i}. ${b.limit} is ${rlim(b.actual)}${hard}, needs at least ${num(b.needed)}  -> ${b.errno}`,
+        `${i}. ${b.limit} ${is} ${rlim(b.actual)}${hard}, needs at least ${num(b.needed)}  -> ${b.errno}`,
         `   from ${b.origin}`,
         `   ${b.summary}`,
         ...fixesLines(b.fixes, seenNotes),
@@ -131,14 +200,15 @@ function liveLines(live: LiveReport): string[] {
   return [`Live test (scratch queues, unlinked again): ${got}${attr}${trip}`, `  ${live.agrees ? 'agrees with the prediction' : 'DISAGREES with the prediction: please report this'}`];
 }
 
-export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport | null): string {
-  const out: string[] = [callLine(p), `for ${whoLine(snap)}`, '', ...verdictLines(p)];
+export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport | null, definite?: DefiniteContext): string {
+  const out: string[] = [callLine(p), `for ${whoLine(snap)}`, '', ...verdictLines(p, definiteCommand(p.outcome.certainWith, definite))];
   if (p.effectiveAttr && p.effectiveAttr.source !== 'requested') {
     out.push(`Attr: ${p.effectiveAttr.maxmsg} × ${p.effectiveAttr.msgsize} (${p.effectiveAttr.source})`);
   }
   out.push('', ...costLines(p));
-  const charge = chargeLine(p);
-  if (charge) out.push(charge);
+  // Opening an existing queue, or without O_CREAT, charges nothing: no charge to show.
+  if (p.request.create && p.effectiveAttr?.source !== 'existing queue') out.push(...chargeLines(p));
+  out.push(...measurementLines(snap.measurement));
   const head = headroomLine(p);
   if (head) out.push(head);
   if (live) out.push('', ...liveLines(live));

@@ -4,21 +4,75 @@ import type { Avail, Snapshot } from '../snapshot.js';
 import { bar, num, rlim, table } from './format.js';
 import { whoLine } from './check-text.js';
 import { sysvKeyHex as hex } from '../model/units.js';
+import { freeBelow, nthFree } from '../model/checks/descriptors.js';
+import type { UidCharges } from '../model/charges.js';
+import { measurementLines } from './check-text.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
 /** The `limits --json` document; schema/limits.schema.json describes it. */
 export function limitsDocument(snap: Snapshot) {
   const a = analyseLimits(snap);
-  return { schemaVersion: 1 as const, command: 'limits' as const, snapshot: snap, usage: a.usage, era: a.era, wordBits: a.wordBits };
+  return { schemaVersion: 2 as const, command: 'limits' as const, snapshot: snap, usage: a.usage, charges: a.uid, era: a.era, wordBits: a.wordBits };
 }
 
 function unavailableNotes(rows: Array<[string, Avail<unknown>]>): string[] {
   return rows.filter(([, v]) => !v.ok).map(([k, v]) => `  ${k}: ${(v as { reason: string }).reason}`);
 }
 
-export function renderLimitsText(snap: Snapshot): string {
-  const { era, wordBits, usage, defaultQueueCost, charges } = analyseLimits(snap);
+/** The one command that makes an unknown listing known: root reads the namespace without a mount. */
+function limitsDefinite(snap: Snapshot, ctx: LimitsContext | undefined): string | undefined {
+  const isRoot = ctx?.isRoot ?? (snap.target.self && snap.target.credentials.ok && snap.target.credentials.value.effectiveUid === 0);
+  if (isRoot) return 'mount -t mqueue none /dev/mqueue (mq-doctor read it without one where it had CAP_SYS_ADMIN)';
+  return `sudo mq-doctor limits${snap.target.self ? ' --pid $$' : ` --pid ${snap.target.pid}`}`;
+}
+
+export interface LimitsContext {
+  isRoot: boolean;
+}
+
+/** The target uid's queue memory over every IPC namespace, level by level, and what --measure found. */
+function targetChargeLines(c: UidCharges, snap: Snapshot): string[] {
+  if (c.uid === null) return [];
+  const out: string[] = [];
+  c.levels.forEach((l) => {
+    const where = l.holders.length
+      ? l.holders.map((h) => `${num(h.bytes)}${h.unsized ? '+' : ''} in ${h.own ? 'this IPC namespace' : `IPC namespace ${h.ipcInode}${h.pid !== null ? ` (process ${h.pid}${h.command ? `, ${h.command}` : ''})` : ''}`}`).join(', ')
+      : 'nothing visible';
+    const head = l.depth === 0 ? `uid ${c.uid} (target), every IPC namespace seen` : `${l.depth} user namespace${l.depth > 1 ? 's' : ''} up (${l.userNs ?? '?'}), uid ${l.uid ?? '?'}`;
+    const against = l.limit === 'soft' ? 'against the soft limit' : "against a ceiling /proc does not show (the soft limit when the namespace below was created)";
+    out.push(`  ${head}: ${num(l.bytes)} bytes in ${num(l.queues)} queue${l.queues === 1 ? '' : 's'} (${where}), ${against}`);
+  });
+  if (!c.chainComplete && c.levels.length === 1 && c.levels[0]!.userNs !== null) {
+    out.push('  the user namespaces above are not visible from here: each caps this uid again');
+  }
+  if (c.gaps.length) out.push(`  may be more: ${c.gaps.join('; ')}`);
+  if (snap.measurement) out.push(...measurementLines(snap.measurement).map((l) => `  ${l}`));
+  else if (c.gaps.length || c.levels.length > 1 || !c.chainComplete) out.push('  --measure asks the kernel, with scratch queues under the uid\'s own credentials');
+  return out;
+}
+
+/** Other IPC namespaces: how many, how they were read, and whose queues they hold. */
+function otherNamespaceLines(snap: Snapshot): string[] {
+  const scan = snap.otherNamespaces;
+  if (!scan) return [];
+  if (!scan.ok) return ['', `Other IPC namespaces: unknown (${scan.reason})`];
+  const ns = scan.value.namespaces;
+  const out = ['', `Other IPC namespaces: ${ns.length} found (every process's /proc/PID/ns/ipc, and bind mounts)`];
+  for (const n of ns) {
+    const who = n.pid !== null ? `process ${n.pid}${n.command ? ` (${n.command})` : ''}` : 'a bind mount';
+    const queues = n.queues.ok
+      ? `${num(n.queues.value.length)} queue${n.queues.value.length === 1 ? '' : 's'}${n.queues.value.length ? ` of uid ${[...new Set(n.queues.value.map((q) => q.uid))].join(', ')}` : ''}`
+      : `queues unknown (${n.queues.reason})`;
+    const initial = n.inode === 0xefffffff ? ' (the host\'s, initial one)' : '';
+    out.push(`  ${n.inode}${initial}  ${who}: ${queues}${n.queues.ok ? `, read through ${n.via}` : ''}`);
+  }
+  return out;
+}
+
+export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): string {
+  const a = analyseLimits(snap);
+  const { era, wordBits, usage, defaultQueueCost, charges } = a;
   const D = KERNEL_DEFAULTS;
   const m = snap.mqueue;
   const t = snap.target;
@@ -43,15 +97,21 @@ export function renderLimitsText(snap: Snapshot): string {
   );
   if (usage.queuesInUse !== undefined && m.queues_max.ok) {
     out.push(`  queues in use    ${num(usage.queuesInUse)}/${num(m.queues_max.value)}  ${bar(usage.queuesInUse, m.queues_max.value)}`);
+  } else if (usage.queuesInUse === undefined) {
+    // Said once, with the one command that makes it known; the sections below only refer to it.
+    out.push(`  queues in use    ${usage.unknownReason}`);
+    const definite = limitsDefinite(snap, definite_);
+    if (definite) out.push(`                   to read them: ${definite}`);
   } else {
-    out.push(`  queues in use    ${usage.unknownReason ?? 'unknown: queues_max unavailable'}`);
+    out.push('  queues in use    unknown: queues_max unavailable');
   }
 
   const ml = t.rlimitMsgqueue;
   out.push('', `RLIMIT_MSGQUEUE (bytes of queue memory charged per uid): ${ml.ok ? `soft ${rlim(ml.value.value.soft)}, hard ${rlim(ml.value.value.hard)} from ${ml.value.source}` : `unavailable (${ml.reason})`}`);
   const me = t.credentials.ok ? t.credentials.value.realUid : undefined;
+  out.push(...targetChargeLines(a.uid, snap));
   if (usage.queuesInUse === undefined) {
-    out.push('  charged bytes per uid: unknown (no queue listing)');
+    out.push('  in this IPC namespace: unknown (see queues in use above)');
   } else if (usage.byUid.length === 0) {
     out.push(`  no queues: nothing is charged${me !== undefined ? ` to uid ${me}` : ''}`);
   }
@@ -87,8 +147,9 @@ export function renderLimitsText(snap: Snapshot): string {
 
   const nf = t.rlimitNofile;
   out.push('', 'Descriptors (mq_open takes one; EMFILE when none is left)');
-  out.push(`  RLIMIT_NOFILE soft ${nf.ok ? rlim(nf.value.value.soft) : 'unavailable'}, hard ${nf.ok ? rlim(nf.value.value.hard) : 'unavailable'}; open now: ${t.openFds.ok ? num(t.openFds.value) : 'unavailable'}${t.self ? ' (mq-doctor itself)' : ''}`);
+  out.push(`  RLIMIT_NOFILE soft ${nf.ok ? rlim(nf.value.value.soft) : 'unavailable'}, hard ${nf.ok ? rlim(nf.value.value.hard) : 'unavailable'}; ${descriptorsText(t.descriptors, nf)}`);
 
+  out.push(...otherNamespaceLines(snap));
   out.push(...sysvLines(snap));
 
   const missing = unavailableNotes([
@@ -97,7 +158,6 @@ export function renderLimitsText(snap: Snapshot): string {
     ['fs.mqueue.msg_default', m.msg_default],
     ['fs.mqueue.msgsize_default', m.msgsize_default],
     ['libc', t.libc],
-    ['queues', snap.queues],
     ['System V queues', snap.sysvQueues],
     ['native addon', snap.nativeAddon],
   ]);
@@ -105,6 +165,20 @@ export function renderLimitsText(snap: Snapshot): string {
   return `${out.join('\n')}\n`;
 }
 
+
+/** Open descriptors and the lowest free numbers: mq_open takes the lowest, and fails only when it is not below the soft limit. */
+function descriptorsText(d: Snapshot['target']['descriptors'], nf: Snapshot['target']['rlimitNofile']): string {
+  if (!d.ok) return `descriptors unavailable (${d.reason})`;
+  const { open, maybe } = d.value;
+  const soft = nf.ok ? nf.value.value.soft : undefined;
+  const used = new Set([...open, ...maybe]);
+  const free = typeof soft === 'number' ? freeBelow(used, soft) : undefined;
+  const high = open[open.length - 1];
+  const parts = [`${num(open.length)} open${high !== undefined && high >= open.length ? ` (highest ${high})` : ''}`];
+  if (maybe.length) parts.push(`${maybe.length} perhaps (${maybe.join(', ')}; not launched through the mq-doctor command)`);
+  if (free !== undefined) parts.push(`${num(free)} free number${free === 1 ? '' : 's'} below the soft limit${free > 0 ? `, the next is ${nthFree(used, 1)}` : ''}`);
+  return `descriptors: ${parts.join('; ')} (${d.value.source})`;
+}
 
 /** What `ipcs -l` and `ipcs -u` show for message queues, plus each queue's fill. */
 function sysvLines(snap: Snapshot): string[] {

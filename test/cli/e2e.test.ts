@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, inNamespace, namespaceSkipReason, runCli } from '../support/run-cli.js';
 import { schemaErrors, validateCheck, validateLimits } from '../support/schemas.js';
+import { asUid, testUids } from '../kernel/lib/uids.js';
+
+const [FRESH, FRESH2] = testUids(2, 7) as [number, number];
 
 const nsSkip = namespaceSkipReason();
 if (nsSkip) console.warn(`skipping namespace e2e tests: ${nsSkip}`);
@@ -79,7 +82,8 @@ describe('on this host', () => {
   describe('--pid of another process', () => {
     let child: ReturnType<typeof spawn>;
     beforeAll(() => {
-      child = spawn('prlimit', ['--msgqueue=12345:', '--nofile=64:', 'sleep', '30'], { stdio: 'ignore' });
+      // A fresh uid (as root: setpriv): root's queue memory is shared with the machine.
+      child = spawn(process.getuid?.() === 0 ? 'setpriv' : 'prlimit', [...(process.getuid?.() === 0 ? [...asUid(FRESH), 'prlimit'] : []), '--msgqueue=12345:', '--nofile=64:', 'sleep', '30'], { stdio: 'ignore' });
       return new Promise((r) => setTimeout(r, 300));
     });
     afterAll(() => child.kill());
@@ -126,24 +130,28 @@ describe.skipIf(nsSkip !== null)('in a private IPC namespace', () => {
     }
   });
 
-  it.skipIf(addonSkip !== null)("refuses a mount inherited from another IPC namespace instead of counting its queues", () => {
+  it.skipIf(addonSkip !== null)("does not count the queues of a mount inherited from another IPC namespace: it reads its own through a detached mount", () => {
     const r = inNamespace(
       `d=$(mktemp -d); mount -t mqueue none $d; test/helpers/bin/mq_oracle create /outer 1 128 >/dev/null || node -e "
         const a=require('./native/getrlimit/build/Release/getrlimit.node'); a.mqOpen('/outer', a.constants.O_RDWR|a.constants.O_CREAT, 0o600, {maxmsg:1,msgsize:128})"
-       unshare --ipc node bin/mq-doctor.cjs limits --json; echo "---"; node bin/mq-doctor.cjs limits --json`,
+       unshare --ipc sh -c 'test/helpers/bin/mq_oracle create /inner 2 128 >/dev/null; node bin/mq-doctor.cjs limits --json; test/helpers/bin/mq_oracle unlink /inner >/dev/null'
+       echo "---"; node bin/mq-doctor.cjs limits --json; rm -f $d/outer`,
     );
     const [inner, outer] = r.stdout.split('---\n').map((t) => JSON.parse(t).snapshot);
-    expect(inner.queues.ok).toBe(false);
-    expect(inner.queues.reason).toMatch(/belongs to another IPC namespace/);
+    expect(inner.queues.value.mountPath).toMatch(/detached mqueue mount/);
+    expect(inner.queues.value.queues.map((q: { name: string }) => q.name)).toEqual(['inner']);
     expect(outer.queues.value.queues.map((q: { name: string }) => q.name)).toEqual(['outer']);
+    // And the mount's namespace is found as another one, its queue charged to root there.
+    const other = inner.otherNamespaces.value.namespaces.find((n: { queues: { ok: boolean; value?: Array<{ name: string }> } }) => n.queues.ok && n.queues.value!.some((q) => q.name === 'outer'));
+    expect(other).toBeDefined();
   });
 
   it.skipIf(addonSkip !== null)('--live agrees with the prediction, and cleans up its scratch queues', () => {
     const r = inNamespace(
       `d=$(mktemp -d); mount -t mqueue none $d
        echo 3600 > /proc/sys/fs/mqueue/msg_max; echo 16384 > /proc/sys/fs/mqueue/msgsize_max
-       prlimit --msgqueue=700000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
-       echo "exit=$?"; prlimit --msgqueue=100000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       ${asUid(FRESH2).join(' ')} prlimit --msgqueue=700000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
+       echo "exit=$?"; ${asUid(FRESH2).join(' ')} prlimit --msgqueue=100000: node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 16384 --count 2 --live --json
        echo "exit=$?"; echo "left=$(ls $d | wc -l)"`,
     );
     const [okDoc, failDoc] = r.stdout.split(/exit=\d+\n/).slice(0, 2).map((t) => JSON.parse(t));

@@ -16,7 +16,8 @@ const CASES: Array<[string, string, string[], number]> = [
   // [golden name, snapshot, check argv, expected exit code]
   ['tuned-3600x16384', 'tuned-sysctls', ['--maxmsg', '3600', '--msgsize', '16384'], 1],
   ['tuned-fits', 'tuned-sysctls', ['--maxmsg', '40', '--msgsize', '16384'], 0],
-  ['container-default-attr', 'container-defaults', [], 0],
+  // The model alone cannot vouch for what it cannot read (pid 1 here): indeterminate, with the one command that makes it definite.
+  ['container-default-attr', 'container-defaults', [], 3],
   ['container-count-5', 'container-defaults', ['--count', '5'], 1],
   ['container-3600x16384', 'container-defaults', ['--maxmsg', '3600', '--msgsize', '16384'], 1],
   ['container-existing-resized', 'container-defaults', ['--name', '/orders', '--maxmsg', '100', '--msgsize', '100'], 0],
@@ -26,6 +27,12 @@ const CASES: Array<[string, string, string[], number]> = [
   ['container-zero', 'container-defaults', ['--maxmsg', '0', '--msgsize', '8192'], 1],
   ['container-over-hard-cap', 'container-defaults', ['--maxmsg', '70000', '--msgsize', '8192'], 1],
   ['host-no-mount', 'host-no-mount', ['--maxmsg', '10', '--msgsize', '8192'], 3],
+  // The same container, measured: what the model could only bound, the kernel answered.
+  ['container-measured-count-3', 'container-defaults-measured', ['--count', '3'], 0],
+  ['container-measured-count-4', 'container-defaults-measured', ['--count', '4'], 1],
+  // A rootless container created under a soft limit of 82,879 and raised to 819,200 inside.
+  ['rootless-ceiling', 'rootless-ceiling', [], 3],
+  ['rootless-ceiling-measured', 'rootless-ceiling-measured', [], 1],
 ];
 
 describe('check on recorded snapshots', () => {
@@ -46,7 +53,7 @@ describe('check on recorded snapshots', () => {
 });
 
 describe('limits on recorded snapshots', () => {
-  for (const snap of ['container-defaults', 'tuned-sysctls', 'host-no-mount']) {
+  for (const snap of ['container-defaults', 'container-defaults-measured', 'tuned-sysctls', 'host-no-mount', 'rootless-ceiling-measured']) {
     it(`${snap}: text and schema-valid JSON`, async () => {
       const s = fixture(snap);
       await expect(renderLimitsText(s)).toMatchFileSnapshot(golden(`limits-${snap}.txt`));

@@ -5,6 +5,10 @@
  *
  *   mq_oracle open NAME OFLAG MODE MAXMSG|null MSGSIZE|null [--keep]
  *   mq_oracle create NAME MAXMSG MSGSIZE     O_CREAT|O_EXCL|O_RDWR, 0600; keeps the queue
+ *   mq_oracle openmany PREFIX COUNT MAXMSG|null MSGSIZE|null
+ *                                            COUNT new queues PREFIX0… (O_CREAT|O_EXCL|O_RDWR, 0600)
+ *                                            in one process, each descriptor held, as an application
+ *                                            opens them; prints "OK COUNT" or "ERRNO opened"; unlinks all
  *   mq_oracle unlink NAME
  *   mq_oracle attr NAME                      prints "maxmsg msgsize curmsgs"
  *
@@ -13,7 +17,7 @@
  *                                            zero bytes, mtype 1, IPC_NOWAIT; prints
  *                                            "OK sent", or "ERRNO sent" at the first failure
  *                                            (msgget's errno with 0 sent)
- *   mq_oracle msgset KEY QBYTES              IPC_STAT, then IPC_SET with msg_qbytes = QBYTES
+ *   mq_oracle msgset KEY QBYTES              IPC_STAT, then IPC_SET with msg_qbytes = QBYTES (0 to ULONG_MAX)
  *   mq_oracle msgstat KEY                    prints "OK qbytes qnum cbytes" (IPC_STAT)
  *   mq_oracle msgrm KEY                      IPC_RMID
  *
@@ -21,7 +25,7 @@
  * OFLAG, MODE and FLAGS: decimal, 0-prefixed octal or 0x hex (FLAGS: mode | IPC_CREAT
  * 01000 | IPC_EXCL 02000). MAXMSG, MSGSIZE: decimal C long. KEY: decimal or 0x hex,
  * within int (IPC_PRIVATE is 0). SIZE, COUNT: decimal, 0 to INT_MAX. QBYTES: decimal,
- * 0 to LONG_MAX (the kernel keeps only the low 32 bits since Linux 5.4).
+ * 0 to ULONG_MAX (the kernel keeps only the low 32 bits since Linux 5.4).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +73,7 @@ static int fail(int err) {
 static int usage(void) {
   fputs("usage: mq_oracle open NAME OFLAG MODE MAXMSG|null MSGSIZE|null [--keep]\n"
         "       mq_oracle create NAME MAXMSG MSGSIZE\n"
+        "       mq_oracle openmany PREFIX COUNT MAXMSG|null MSGSIZE|null\n"
         "       mq_oracle unlink NAME\n"
         "       mq_oracle attr NAME\n"
         "       mq_oracle msgget KEY FLAGS\n"
@@ -119,6 +124,28 @@ static int cmd_open(int argc, char **argv) {
   puts("OK");
   if (!keep) mq_close(q);
   return 0;
+}
+
+static int cmd_openmany(int argc, char **argv) {
+  long count;
+  struct mq_attr attr, *attrp;
+  if (argc != 6 || strlen(argv[2]) > 200 || !parse_long(argv[3], 10, 1, 4096, &count) || !parse_attr(argv[4], argv[5], &attr, &attrp)) return usage();
+  char name[256];
+  long opened = 0;
+  int err = 0;
+  for (; opened < count; opened++) {
+    snprintf(name, sizeof name, "%s%ld", argv[2], opened);
+    if (mq_open(name, O_CREAT | O_EXCL | O_RDWR, (mode_t)0600, attrp) == (mqd_t)-1) {
+      err = errno;
+      break;
+    }
+  }
+  for (long i = 0; i < opened; i++) {
+    snprintf(name, sizeof name, "%s%ld", argv[2], i);
+    mq_unlink(name);
+  }
+  printf("%s %ld\n", err ? errno_name(err) : "OK", opened);
+  return err ? 1 : 0;
 }
 
 static int cmd_create(int argc, char **argv) {
@@ -200,8 +227,12 @@ static int cmd_msgsnd(int argc, char **argv) {
 
 static int cmd_msgset(int argc, char **argv) {
   key_t key;
-  long qbytes;
-  if (argc != 4 || !parse_key(argv[2], &key) || !parse_long(argv[3], 10, 0, LONG_MAX, &qbytes)) return usage();
+  char *end;
+  /* msg_qbytes is an unsigned long: the whole range, digits only (strtoul would take "-1"). */
+  if (argc != 4 || !parse_key(argv[2], &key) || argv[3][0] < '0' || argv[3][0] > '9') return usage();
+  errno = 0;
+  unsigned long qbytes = strtoul(argv[3], &end, 10);
+  if (*end != '\0' || errno == ERANGE) return usage();
   int id = existing(key);
   if (id < 0) return fail(errno);
   struct msqid_ds ds;
@@ -237,6 +268,7 @@ int main(int argc, char **argv) {
   if (argc < 3) return usage();
   if (strcmp(argv[1], "open") == 0) return cmd_open(argc, argv);
   if (strcmp(argv[1], "create") == 0) return cmd_create(argc, argv);
+  if (strcmp(argv[1], "openmany") == 0) return cmd_openmany(argc, argv);
   if (strcmp(argv[1], "unlink") == 0) return cmd_unlink(argc, argv);
   if (strcmp(argv[1], "attr") == 0) return cmd_attr(argc, argv);
   if (strcmp(argv[1], "msgget") == 0) return cmd_msgget(argc, argv);

@@ -25,6 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
 import { cliPath, inFreshNamespace, kernelSkipReason, shellQuote as sq } from './lib/scenario.js';
 import { seededRandom } from './lib/random.js';
+import { testUids } from './lib/uids.js';
 
 const oracle = await buildOracle().catch((err: Error) => {
   console.warn(`mq_oracle failed to build: ${err.message}`);
@@ -33,7 +34,8 @@ const oracle = await buildOracle().catch((err: Error) => {
 const skip = kernelSkipReason({ oracle, needAddon: false });
 if (skip) console.warn(`SKIPPED test/kernel/sysv-differential.test.ts: ${skip}`);
 
-const OTHER = 1000;
+// System V charges no rlimit, but a fresh uid keeps these scenarios apart from whatever else runs as uid B.
+const [OTHER] = testUids(1, 6) as [number];
 const IPC_CREAT = 0o1000;
 const IPC_EXCL = 0o2000;
 /** Keys the oracle uses for the application's IPC_PRIVATE queues: no scenario pre-creates them. */
@@ -68,7 +70,8 @@ interface SysvScenario {
   /** Uid of the application (and of the CLI). Default 0. */
   uid?: number;
   msgsize: number;
-  qbytes?: number;
+  /** A C unsigned long: above 2^53 - 1 as an exact decimal string. */
+  qbytes?: number | string;
   key?: number;
   exclusive?: boolean;
   noCreate?: boolean;
@@ -320,7 +323,7 @@ const HAND: SysvScenario[] = [
     title: 'success: new queue, msgmnb 1000, 100-byte messages: 10 fit',
     sysctls: { msgmnb: 1000 }, msgsize: 100, expect: { call: null, errno: null, free: 10 },
   },
-  { title: 'success: new keyed queue as uid 1000', uid: OTHER, key: Q0, sysctls: { msgmnb: 500 }, msgsize: 7, expect: { call: null, errno: null, free: 71 } },
+  { title: 'success: new keyed queue as uid B', uid: OTHER, key: Q0, sysctls: { msgmnb: 500 }, msgsize: 7, expect: { call: null, errno: null, free: 71 } },
   { title: 'success: --qbytes 50 on a new queue (lowering needs no privilege)', sysctls: { msgmnb: 1000 }, msgsize: 10, qbytes: 50, expect: { call: null, errno: null, free: 5 } },
   { title: 'success: --qbytes = msgmnb exactly', sysctls: { msgmnb: 300 }, msgsize: 100, qbytes: 300, expect: { call: null, errno: null, free: 3 } },
   {
@@ -358,19 +361,19 @@ const HAND: SysvScenario[] = [
 
   // EACCES
   {
-    title: 'EACCES: uid 1000 msgget mode 0600 on a root 0600 queue',
+    title: 'EACCES: uid B msgget mode 0600 on a root 0600 queue',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, mode: 0o600 }], key: Q0, uid: OTHER, mode: 0o600, msgsize: 10, expect: { call: 'msgget', errno: 'EACCES' },
   },
   {
-    title: 'EACCES: uid 1000 msgsnd to a root 0444 queue (asks mode 0444)',
+    title: 'EACCES: uid B msgsnd to a root 0444 queue (asks mode 0444)',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, mode: 0o444 }], key: Q0, uid: OTHER, mode: 0o444, msgsize: 10, expect: { call: 'msgsnd', errno: 'EACCES' },
   },
   {
-    title: 'EACCES: uid 1000 creates its queue with mode 0444 and cannot write to it',
+    title: 'EACCES: uid B creates its queue with mode 0444 and cannot write to it',
     sysctls: { msgmnb: 100 }, uid: OTHER, mode: 0o444, msgsize: 10, expect: { call: 'msgsnd', errno: 'EACCES' },
   },
   {
-    title: 'success: uid 1000 on a root 0666 queue',
+    title: 'success: uid B on a root 0666 queue',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, mode: 0o666, fill: { size: 5, count: 2 } }], key: Q0, uid: OTHER, mode: 0o666, msgsize: 10, expect: { call: null, errno: null, free: 9 },
   },
 
@@ -378,7 +381,7 @@ const HAND: SysvScenario[] = [
   { title: 'EINVAL: msgsize 101 > msgmax 100', sysctls: { msgmax: 100 }, msgsize: 101, expect: { call: 'msgsnd', errno: 'EINVAL' } },
   { title: 'EINVAL: msgsize > msgmax is checked before a full queue', sysctls: { msgmax: 100, msgmnb: 10 }, msgsize: 101, expect: { call: 'msgsnd', errno: 'EINVAL' } },
   {
-    title: 'EINVAL: msgsize > msgmax before EACCES on a 0444 queue (uid 1000)',
+    title: 'EINVAL: msgsize > msgmax before EACCES on a 0444 queue (uid B)',
     sysctls: { msgmax: 100 }, queues: [{ key: Q0, mode: 0o444 }], key: Q0, uid: OTHER, mode: 0o444, msgsize: 101, expect: { call: 'msgsnd', errno: 'EINVAL' },
   },
   { title: 'EINVAL: --msgsize -1 (kernel answer assumed: the oracle cannot pass it)', msgsize: -1, expect: { call: 'msgsnd', errno: 'EINVAL' } },
@@ -386,16 +389,24 @@ const HAND: SysvScenario[] = [
   // EPERM from msgctl
   { title: 'EPERM: --qbytes 101 > msgmnb 100 without CAP_SYS_RESOURCE', sysctls: { msgmnb: 100 }, msgsize: 10, qbytes: 101, expect: { call: 'msgctl', errno: 'EPERM' } },
   {
-    title: 'EPERM: uid 1000 IPC_SET on root\'s 0666 queue (not the owner)',
+    title: 'EPERM: uid B IPC_SET on root\'s 0666 queue (not the owner)',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, mode: 0o666 }], key: Q0, uid: OTHER, mode: 0o666, msgsize: 10, qbytes: 50, expect: { call: 'msgctl', errno: 'EPERM' },
   },
   {
-    title: 'success: root IPC_SET on uid 1000\'s queue (CAP_SYS_ADMIN), lowering it',
+    title: 'success: root IPC_SET on uid B\'s queue (CAP_SYS_ADMIN), lowering it',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, uid: OTHER }], key: Q0, msgsize: 10, qbytes: 40, expect: { call: null, errno: null, free: 4 },
   },
   {
     title: 'EPERM: --qbytes 2^32-1 (an int -1: compared unsigned, above msgmnb)',
     sysctls: { msgmnb: 100 }, msgsize: 10, qbytes: 2 ** 32 - 1, expect: { call: 'msgctl', errno: 'EPERM' },
+  },
+  {
+    title: 'EPERM: --qbytes 2^64-1, the largest unsigned long (its low 32 bits, 2^32-1, are above msgmnb)',
+    sysctls: { msgmnb: 100 }, msgsize: 10, qbytes: (2n ** 64n - 1n).toString(), expect: { call: 'msgctl', errno: 'EPERM' },
+  },
+  {
+    title: 'success: --qbytes 2^64-2^32+50 sets 50 (the kernel keeps the low 32 bits)',
+    sysctls: { msgmnb: 100 }, msgsize: 10, qbytes: (2n ** 64n - 2n ** 32n + 50n).toString(), expect: { call: null, errno: null, free: 5 },
   },
 
   // EAGAIN
@@ -447,15 +458,15 @@ const HAND: SysvScenario[] = [
 
   // group permission (queue of root, group 1000)
   {
-    title: 'success: uid 1000 writes through the group bits of root\'s 0460 queue',
+    title: 'success: uid B writes through the group bits of root\'s 0460 queue',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, gid: OTHER, mode: 0o460 }], key: Q0, uid: OTHER, mode: 0o060, msgsize: 10, expect: { call: null, errno: null, free: 10 },
   },
   {
-    title: 'EACCES: uid 1000, root\'s 0646 queue (group r only; others rw do not count)',
+    title: 'EACCES: uid B, root\'s 0646 queue (group r only; others rw do not count)',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, gid: OTHER, mode: 0o646 }], key: Q0, uid: OTHER, mode: 0o040, msgsize: 10, expect: { call: 'msgsnd', errno: 'EACCES' },
   },
   {
-    title: 'EACCES: uid 1000 asks mode 0600 (rw, whichever class) on root\'s 0446 queue of its group',
+    title: 'EACCES: uid B asks mode 0600 (rw, whichever class) on root\'s 0446 queue of its group',
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, gid: OTHER, mode: 0o446 }], key: Q0, uid: OTHER, mode: 0o600, msgsize: 10, expect: { call: 'msgget', errno: 'EACCES' },
   },
 
@@ -540,11 +551,11 @@ function randomScenarios(seed: number, n: number): SysvScenario[] {
 // this; these pin it.
 const STAT_BEFORE_SET: SysvScenario[] = [
   {
-    title: 'EACCES (msgctl): uid 1000 creates its queue with mode 0200 and sets --qbytes: IPC_STAT refused',
+    title: 'EACCES (msgctl): uid B creates its queue with mode 0200 and sets --qbytes: IPC_STAT refused',
     sysctls: { msgmnb: 100 }, uid: OTHER, mode: 0o200, msgsize: 10, qbytes: 50, expect: { call: 'msgctl', errno: 'EACCES' },
   },
   {
-    title: "EACCES (msgctl): uid 1000 with --qbytes on root's 0622 queue: IPC_STAT refused before EPERM (not owner)",
+    title: "EACCES (msgctl): uid B with --qbytes on root's 0622 queue: IPC_STAT refused before EPERM (not owner)",
     sysctls: { msgmnb: 100 }, queues: [{ key: Q0, mode: 0o622 }], key: Q0, uid: OTHER, mode: 0o222, msgsize: 10, qbytes: 50, expect: { call: 'msgctl', errno: 'EACCES' },
   },
 ];

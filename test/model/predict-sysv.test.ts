@@ -168,8 +168,23 @@ describe('check --sysv: arguments, exit codes, JSON schema', () => {
     [['--msgsize', '1', '--maxmsg', '2'], /--maxmsg is for POSIX/],
     [['--msgsize', '1', '--key', '5', '--count', '2'], /one key names one queue/],
     [['--msgsize', '1', '--no-create'], /needs --key/],
-    [['--msgsize', '1', '--qbytes', '-1'], /0 or more/],
+    [['--msgsize', '1', '--qbytes', '-1'], /from 0 to 18446744073709551615 \(a C unsigned long\)/],
+    [['--msgsize', '1', '--qbytes', '18446744073709551616'], /above the largest C unsigned long/],
   ])('%j is a usage error', (argv, msg) => expect(() => args(...(argv as string[]))).toThrow(msg));
+
+  it('--qbytes takes the whole unsigned long range, exactly: the kernel keeps its low 32 bits', () => {
+    const max = args('--msgsize', '1', '--qbytes', '18446744073709551615');
+    expect(max.request.qbytes).toBe('18446744073709551615');
+    const p = predictSysv(snapshot({ msgmnb: 100 }), { ...max.request, msgsize: 10 });
+    expect(p.outcome).toMatchObject({ call: 'msgctl', errno: 'EPERM' });
+    // 2^64 - 2^32 + 50: a double would round it; the low 32 bits are exactly 50.
+    const wrap = args('--msgsize', '10', '--qbytes', '18446744069414584370');
+    const q = predictSysv(snapshot({ msgmnb: 100 }), wrap.request);
+    expect(q.outcome).toMatchObject({ verdict: 'success' });
+    expect(q.capacity).toMatchObject({ qbytes: 50, byBytes: 5 });
+    expect(q.warnings.join(' ')).toMatch(/18,446,744,069,414,584,370 becomes 50/);
+    expect(qbytesAsSet('18446744069414584370')).toBe(50);
+  });
 
   it('--key without --sysv is a usage error', () => {
     expect(() => checkArgsPosix('--key', '5')).toThrow(/add --sysv/);

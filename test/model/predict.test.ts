@@ -217,18 +217,48 @@ describe('--count: the first queue that fails decides', () => {
   });
 });
 
-describe('RLIMIT_NOFILE (EMFILE, descriptors)', () => {
-  it('assumes 3 descriptors for the application when checking this environment', () => {
-    expect(predict({ nofileSoft: 5, soft: 'unlimited' }, req({ count: 2 })).outcome.errno).toBeNull();
-    const p = predict({ nofileSoft: 5, soft: 'unlimited' }, req({ count: 3 }));
+describe('RLIMIT_NOFILE (EMFILE, descriptors): the lowest free number, not the count', () => {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  it('an application holding fds 0-2 under a soft limit of 5 opens 2 queues, not 3', () => {
+    expect(predict({ fds: [0, 1, 2], nofileSoft: 5, soft: 'unlimited' }, req({ count: 2 })).outcome.errno).toBeNull();
+    const p = predict({ fds: [0, 1, 2], nofileSoft: 5, soft: 'unlimited' }, req({ count: 3 }));
     expect(p.outcome).toMatchObject({ errno: 'EMFILE', opened: 2 });
     expect(p.blockers[0]).toMatchObject({ limit: 'RLIMIT_NOFILE', needed: 6 });
-    expect(p.assumptions.join(' ')).toMatch(/3 descriptors/);
+    expect(p.assumptions.join(' ')).toMatch(/descriptors mq-doctor was launched with: 0, 1, 2/);
   });
-  it("counts a running process's descriptors with --pid, before anything else", () => {
-    const p = predict({ self: false, openFds: 1024, nofileSoft: 1024, msg_max: 1 }, req());
+  it('fds 0-14 plus an inherited 251 under a limit of 16: fd 15 is free, so one queue opens', () => {
+    const fds = [...range(15), 251];
+    expect(predict({ fds, nofileSoft: 16, soft: 'unlimited' }, req()).outcome.errno).toBeNull();
+    const p = predict({ fds, nofileSoft: 16, soft: 'unlimited' }, req({ count: 2 }));
+    expect(p.outcome).toMatchObject({ errno: 'EMFILE', opened: 1, errnoCertain: true });
+    // The second queue would get fd 16: the limit must be 17.
+    expect(p.blockers[0]).toMatchObject({ limit: 'RLIMIT_NOFILE', needed: 17 });
+  });
+  it('a gap below the limit counts: fds 0-2 and 4-7 under 8 leave fd 3 only', () => {
+    const fds = [0, 1, 2, 4, 5, 6, 7];
+    expect(predict({ fds, nofileSoft: 8, soft: 'unlimited' }, req({ count: 1 })).outcome.errno).toBeNull();
+    expect(predict({ fds, nofileSoft: 8, soft: 'unlimited' }, req({ count: 2 })).outcome).toMatchObject({ errno: 'EMFILE', opened: 1 });
+  });
+  it('descriptors that may or may not be inherited (no launcher) make a near miss indeterminate, never a guess', () => {
+    const o: Overrides = { fds: [0, 1, 2], maybeFds: [3, 4, 5, 6, 7, 8, 9, 10], nofileSoft: 8, soft: 'unlimited' };
+    const p = predict(o, req({ count: 2 }));
+    expect(p.outcome.verdict).toBe('indeterminate');
+    expect(p.outcome.certainWith).toEqual({ launcher: true });
+    // Far from the limit either way: definite.
+    expect(predict({ ...o, nofileSoft: 1024 }, req({ count: 2 })).outcome.verdict).toBe('success');
+    expect(predict({ ...o, nofileSoft: 2 }, req()).outcome).toMatchObject({ verdict: 'failure', errno: 'EMFILE', errnoCertain: true });
+  });
+  it("uses a running process's own descriptor numbers with --pid, before anything else", () => {
+    const p = predict({ self: false, fds: range(1024), nofileSoft: 1024, msg_max: 1 }, req());
     expect(p.outcome.errno).toBe('EMFILE');
     expect(p.blockers.map((b) => (b.kind === 'limit' ? b.limit : b.rule))).toEqual(['RLIMIT_NOFILE', 'fs.mqueue.msg_max']);
+  });
+  it('an unknown soft limit (the launcher could not be read) is unknown, not Node\'s raised one', () => {
+    const snap = snapshot({ soft: 'unlimited' });
+    snap.target.rlimitNofile = na('the soft limit an application started from here would inherit is unknown');
+    const p = predictMqOpen(snap, req());
+    expect(p.outcome.verdict).toBe('indeterminate');
+    expect(p.outcome.certainWith).toEqual({ launcher: true });
   });
 });
 

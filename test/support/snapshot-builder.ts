@@ -18,7 +18,9 @@ export interface Overrides {
   soft?: number | 'unlimited';
   hard?: number | 'unlimited';
   nofileSoft?: number;
-  openFds?: number;
+  /** Descriptor numbers open (default 0-2 for mq-doctor itself, 0-4 for --pid). */
+  fds?: number[];
+  maybeFds?: number[];
   self?: boolean;
   sysResource?: boolean;
   dacOverride?: boolean;
@@ -33,6 +35,13 @@ export interface Overrides {
   sysvQueues?: SysvQueue[] | null;
   ipcOwner?: boolean;
   sysAdmin?: boolean;
+  /** With initialUserNs false: the uid that created the target's user namespace. */
+  usernsOwner?: number;
+  /** Other IPC namespaces; default: none, and nothing hidden. */
+  otherNamespaces?: Snapshot['otherNamespaces'] | null;
+  measurement?: Snapshot['measurement'];
+  /** The IPC namespace belongs to a user namespace unrelated to the target's, with these maps ([inside, outside, count]). */
+  ipcOwnerOther?: { uid: Array<[number, number, number]>; gid: Array<[number, number, number]> };
 }
 
 export function sysvQueue(key: number, msqid: number, uid: number, qbytes: number | null, o: Partial<SysvQueue> = {}): SysvQueue {
@@ -43,12 +52,16 @@ export function queue(name: string, uid: number, maxmsg: number, msgsize: number
   return { name, uid, gid: uid, mode, qsize: ok(0), attr: ok({ maxmsg, msgsize, curmsgs }) };
 }
 
+export const USER_INIT = 0xeffffffd;
+export const USERNS_C = 4026532400;
+const INIT_USERNS = { inode: USER_INIT, initial: true, ownerUid: ok(0), parent: ok(null) };
+
 export function snapshot(o: Overrides = {}): Snapshot {
   const uid = o.uid ?? 0;
   const initialUserNs = o.initialUserNs ?? true;
   const sysResourceBit = o.sysResource ?? false;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     takenAt: '2026-11-21T00:00:00.000Z',
     origin: 'test',
     kernel: { release: ok(o.release ?? '6.18.44'), wordBits: ok(o.wordBits ?? 64), machine: ok(o.wordBits === 32 ? 'i686' : 'x86_64') },
@@ -69,7 +82,7 @@ export function snapshot(o: Overrides = {}): Snapshot {
       credentials: ok({ realUid: uid, effectiveUid: uid, fsUid: uid, effectiveGid: uid, fsGid: uid, groups: o.groups ?? [] }),
       rlimitMsgqueue: ok({ value: { soft: o.soft ?? 819200, hard: o.hard ?? 819200 }, source: '/proc/self/limits' }),
       rlimitNofile: ok({ value: { soft: o.nofileSoft ?? 1024, hard: 4096 }, source: '/proc/self/limits' }),
-      openFds: ok(o.openFds ?? 5),
+      descriptors: ok({ open: o.fds ?? ((o.self ?? true) ? [0, 1, 2] : [0, 1, 2, 3, 4]), maybe: o.maybeFds ?? [], source: '/proc/self/fd' }),
       capabilities: ok({
         sysResourceInOwnNs: sysResourceBit,
         dacOverride: o.dacOverride ?? uid === 0,
@@ -80,12 +93,18 @@ export function snapshot(o: Overrides = {}): Snapshot {
         sysResource: sysResourceBit && initialUserNs,
       }),
       ipcNamespace: ok({ inode: o.privateIpc ? 4026532300 : 4026531839, initial: !o.privateIpc }),
-      userNamespace: ok({ inode: initialUserNs ? 4026531837 : 4026532400, initial: initialUserNs }),
+      userNamespace: ok({ inode: initialUserNs ? USER_INIT : USERNS_C, initial: initialUserNs }),
+      userNamespaceChain: ok(initialUserNs ? [INIT_USERNS] : [{ inode: USERNS_C, initial: false, ownerUid: ok(o.usernsOwner ?? 1000), parent: ok(USER_INIT) }, INIT_USERNS]),
+      ipcOwner: o.ipcOwnerOther
+        ? ok({ userNs: 4026532555, relation: 'other', uidMap: ok(o.ipcOwnerOther.uid.map(([inside, outside, count]) => ({ inside, outside, count }))), gidMap: ok(o.ipcOwnerOther.gid.map(([inside, outside, count]) => ({ inside, outside, count }))) })
+        : ok({ userNs: initialUserNs ? USER_INIT : USERNS_C, relation: 'same', uidMap: na('not needed'), gidMap: na('not needed') }),
       libc: ok(o.libc ?? 'glibc'),
       userName: ok(uid === 0 ? 'root' : `user${uid}`),
       systemdUnit: na('not running in a systemd service'),
     },
     queues: o.queues === null ? na('no mqueue filesystem is mounted') : ok({ mountPath: '/dev/mqueue', queues: o.queues ?? [] }),
+    ...(o.otherNamespaces === null ? {} : { otherNamespaces: o.otherNamespaces ?? ok({ namespaces: [], userNamespaces: [], gaps: [] }) }),
+    ...(o.measurement ? { measurement: o.measurement } : {}),
     nativeAddon: ok('loaded'),
   };
 }

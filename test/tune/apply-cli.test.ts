@@ -168,14 +168,15 @@ if (nsSkip) console.warn(`skipping live apply tests: ${nsSkip}`);
 describe.skipIf(nsSkip !== null)('live apply in a private IPC namespace', () => {
   it('a real mq_open that failed before the apply succeeds after it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mqd-live-'));
-    // 40 × 16384 fits this machine's hard RLIMIT_MSGQUEUE (819,200); 3600 × 16384 (59 MB) cannot without CAP_SYS_RESOURCE.
+    // 20 × 9000 needs both sysctls raised and costs 181,920 bytes: well within root's budget even
+    // while other root-owned queues exist (the test ballast holds 414,400); 3600 × 16384 (59 MB) cannot fit at all.
     const profile = join(dir, 'p.json');
-    writeFileSync(profile, JSON.stringify({ name: 'live-test', workload: { queues: [{ maxmsg: 40, msgsize: 16384 }], headroomPercent: 0 } }));
+    writeFileSync(profile, JSON.stringify({ name: 'live-test', workload: { queues: [{ maxmsg: 20, msgsize: 9000 }], headroomPercent: 0 } }));
     const r = inNamespace(
       `set -e; mount -t tmpfs none /etc/sysctl.d; mount -t tmpfs none /var/lib
-       node bin/mq-doctor.cjs check --maxmsg 40 --msgsize 16384 --live --json > ${dir}/before.json || true
+       node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 9000 --live --json > ${dir}/before.json || true
        node bin/mq-doctor.cjs apply --profile ${profile}
-       node bin/mq-doctor.cjs check --maxmsg 40 --msgsize 16384 --live --json > ${dir}/after.json
+       node bin/mq-doctor.cjs check --maxmsg 20 --msgsize 9000 --live --json > ${dir}/after.json
        node bin/mq-doctor.cjs verify --profile ${profile} --json > ${dir}/verify.json
        mount -t tmpfs none /etc/systemd/system
        node bin/mq-doctor.cjs apply --profile profiles/ipcqueue-3600x16384.json

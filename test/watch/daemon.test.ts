@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
 import { BIN, ROOT, namespaceSkipReason } from '../support/run-cli.js';
+import { asUid, testUids } from '../kernel/lib/uids.js';
 
 const nsSkip = namespaceSkipReason();
 if (nsSkip) console.warn(`skipping daemon tests: ${nsSkip}`);
@@ -18,6 +19,9 @@ if (!hasPrometheus) console.warn('skipping the Prometheus scrape test: prometheu
 let oracle = '';
 const ADDON = join(ROOT, 'native/getrlimit/build/Release/getrlimit.node');
 
+// A fresh high uid: the charge is per uid across namespaces, and low uids are shared with the machine.
+const [CHARGED] = testUids(1, 5) as [number];
+
 interface Daemon {
   proc: ChildProcess;
   pid: number;
@@ -26,7 +30,7 @@ interface Daemon {
 }
 const running: ChildProcess[] = [];
 // unshare runs with --kill-child: its death takes the daemon (and so the
-// namespace and every queue charged to uid 1000 in it) along, before the next
+// namespace and every queue charged to its uid in it) along, before the next
 // test file measures that uid's charge.
 afterEach(async () => {
   await Promise.all(
@@ -82,7 +86,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     const d = await startDaemon([]);
     expect(inNs(d, [oracle, 'create', '/a', '10', '128']).stdout.trim()).toBe('OK');
     expect(inNs(d, [oracle, 'create', '/b', '5', '1024']).stdout.trim()).toBe('OK');
-    expect(inNs(d, ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', oracle, 'create', '/c', '3', '100']).stdout.trim()).toBe('OK');
+    expect(inNs(d, [...asUid(CHARGED), oracle, 'create', '/c', '3', '100']).stdout.trim()).toBe('OK');
     await sleep(500);
     const m = await scrape(d);
     const inode = spawnSync('readlink', [`/proc/${d.pid}/ns/ipc`], { encoding: 'utf8' }).stdout.trim().replace(/\D/g, '');
@@ -91,7 +95,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     expect(m.value(`mqdoctor_posix_queues_max{${l}}`)).toBe(256);
     expect(m.value(`mqdoctor_sysctl{${l},name="fs.mqueue.msg_max"}`)).toBe(10);
     expect(m.value('mqdoctor_uid_charged_bytes{uid="0"}')).toBe(2240 + 5600);
-    expect(m.value('mqdoctor_uid_charged_bytes{uid="1000"}')).toBe(588);
+    expect(m.value(`mqdoctor_uid_charged_bytes{uid="${CHARGED}"}`)).toBe(588);
     expect(m.value(`mqdoctor_queue_max_messages{namespace="${inode}",queue="/b"}`)).toBe(5);
     expect(m.value('process_resident_memory_bytes')).toBeGreaterThan(0);
     if (hasPromtool) {

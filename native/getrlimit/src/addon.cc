@@ -29,6 +29,7 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("O_EXCL", O_EXCL);
   c.Set("O_NONBLOCK", O_NONBLOCK);
   c.Set("CLONE_NEWIPC", CLONE_NEWIPC);
+  c.Set("CLONE_NEWUSER", CLONE_NEWUSER);
   AddSysvConstants(c);
   c.Freeze();
   return c;
@@ -45,6 +46,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mqd::InitExec(env, exports);
   mqd::InitQueueDir(env, exports);
   mqd::InitSysv(env, exports);
+  mqd::InitNsfs(env, exports);
+  mqd::InitMeasure(env, exports);
   return exports;
 }
 

@@ -31,6 +31,8 @@ void InitMqueue(Napi::Env env, Napi::Object exports);
 void InitExec(Napi::Env env, Napi::Object exports);
 void InitQueueDir(Napi::Env env, Napi::Object exports);
 void InitSysv(Napi::Env env, Napi::Object exports);
+void InitNsfs(Napi::Env env, Napi::Object exports);
+void InitMeasure(Napi::Env env, Napi::Object exports);
 // IPC_* and MSG_* into the constants object, before it is frozen.
 void AddSysvConstants(Napi::Object constants);
 

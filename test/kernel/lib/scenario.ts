@@ -98,7 +98,10 @@ export interface OpenResult {
 }
 
 export interface ScenarioResult {
+  /** The model alone (`check --json`). */
   cli: { code: number | null; json: any; stderr: string };
+  /** The same with --measure: scratch queues under the opener's own credentials. */
+  measured: { code: number | null; json: any };
   oracle: OpenResult;
   addon: OpenResult;
   /** Queue listing before each real route and after the last cleanup: all must be equal. */
@@ -214,9 +217,11 @@ export function buildScript(s: Scenario, oracle: string): string {
     if (limits.length) lines.push(`${[...asUid(s.uid ?? 0), 'prlimit'].map(q).join(' ')} --pid "$P" ${limits.map(q).join(' ')} || die "prlimit --pid"`);
     lines.push('echo "@@TARGETFDS $(ls /proc/$P/fd | sort -n | tr "\\n" " ")"');
     lines.push(`echo @@CLI; ${[...cli, '--pid'].map(q).join(' ')} "$P" </dev/null; echo "@@CLIRC $?"`);
+    lines.push(`echo @@MEASURED; ${[...cli, '--measure', '--pid'].map(q).join(' ')} "$P" </dev/null; echo "@@MEASUREDRC $?"`);
     lines.push('kill -9 $P; wait $P 2>/dev/null');
   } else {
     lines.push(`echo @@CLI; ${[...prefix(s, true), ...cli].map(q).join(' ')} </dev/null; echo "@@CLIRC $?"`);
+    lines.push(`echo @@MEASURED; ${[...prefix(s, true), ...cli, '--measure'].map(q).join(' ')} </dev/null; echo "@@MEASUREDRC $?"`);
   }
 
   // (b) the C oracle: the i-th open runs with i extra descriptors (3 … 3+i-1),
@@ -244,19 +249,22 @@ export function buildScript(s: Scenario, oracle: string): string {
   return lines.join('\n');
 }
 
-function parse(stdout: string): Omit<ScenarioResult, 'script' | 'stdout' | 'stderr' | 'ms' | 'cli'> & { cliText: string; cliCode: number | null } {
+function parse(stdout: string): Omit<ScenarioResult, 'script' | 'stdout' | 'stderr' | 'ms' | 'cli' | 'measured'> & { cliText: string; cliCode: number | null; measuredText: string; measuredCode: number } {
   const fatal = /^@@FATAL (.*)$/m.exec(stdout);
   if (fatal) throw new Error(`scenario setup failed: ${fatal[1]}`);
   if (!stdout.includes('@@END')) throw new Error('scenario did not finish');
   const cliText = /@@CLI\n([\s\S]*?)@@CLIRC (\d+)/.exec(stdout);
+  const measuredText = /@@MEASURED\n([\s\S]*?)@@MEASUREDRC (\d+)/.exec(stdout);
   const oracle = /^@@ORACLERES (\d+) (\S+)$/m.exec(stdout);
   const addon = /^@@ADDON\n(\{.*\})$/m.exec(stdout);
-  if (!cliText || !oracle || !addon) throw new Error('unparsable scenario output');
+  if (!cliText || !measuredText || !oracle || !addon) throw new Error('unparsable scenario output');
   const listings = [...stdout.matchAll(/^@@LIST ?(.*)$/gm)].map((m) => m[1]!.trim());
   const a = JSON.parse(addon[1]!) as OpenResult;
   return {
     cliText: cliText[1]!,
     cliCode: Number(cliText[2]),
+    measuredText: measuredText[1]!,
+    measuredCode: Number(measuredText[2]),
     oracle: { opened: Number(oracle[1]), errno: oracle[2] === 'null' ? null : oracle[2]! },
     addon: { opened: a.opened, errno: a.errno },
     listings,
@@ -305,15 +313,18 @@ function runScenarioOnce(s: Scenario, oracle: string): ScenarioResult {
   try {
     if (r.error) throw r.error;
     const p = parse(stdout);
-    let json: any = null;
-    try {
-      json = JSON.parse(p.cliText);
-    } catch {
-      if (p.cliCode === NOT_BUILT || /not built yet|Cannot find module/.test(stderr)) throw new CliNotBuilt('dist/ was being rebuilt');
-      throw new Error(`the CLI printed no JSON (exit ${p.cliCode})`);
-    }
+    const jsonOf = (text: string, code: number) => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        if (code === NOT_BUILT || /not built yet|Cannot find module/.test(stderr)) throw new CliNotBuilt('dist/ was being rebuilt');
+        throw new Error(`the CLI printed no JSON (exit ${code})`);
+      }
+    };
+    const json = jsonOf(p.cliText, p.cliCode ?? -1);
     return {
       cli: { code: p.cliCode, json, stderr },
+      measured: { code: p.measuredCode, json: jsonOf(p.measuredText, p.measuredCode) },
       oracle: p.oracle,
       addon: p.addon,
       listings: p.listings,
