@@ -17,6 +17,9 @@ const cases = {
   'check --maxmsg 3600 --msgsize 16384 --json': [BIN, 'check', '--maxmsg', '3600', '--msgsize', '16384', '--json'],
   // As users run it: the bin as a program, through its /bin/sh launcher line.
   'mq-doctor check … (bin as a program)': { file: BIN, args: ['check', '--maxmsg', '3600', '--msgsize', '16384'] },
+  // The RLIMIT check decides here (the sysctls allow the queue); --measure forks its helper.
+  'check --maxmsg 10 --msgsize 100': [BIN, 'check', '--maxmsg', '10', '--msgsize', '100'],
+  'check --maxmsg 10 --msgsize 100 --measure': [BIN, 'check', '--maxmsg', '10', '--msgsize', '100', '--measure'],
   limits: [BIN, 'limits'],
   // The container entrypoint, measured as in a container: a private IPC namespace
   // with an mqueue mount, against `node -e 0` under the same wrapper.
@@ -37,6 +40,7 @@ function containerCases() {
   return {
     'container: node -e 0': wrap(`${process.execPath} -e 0`),
     'container: preflight --maxmsg 10 --msgsize 8192 -- true': wrap(`${BIN} preflight --maxmsg 10 --msgsize 8192 -- true`),
+    'container: preflight --no-measure … -- true': wrap(`${BIN} preflight --no-measure --maxmsg 10 --msgsize 8192 -- true`),
   };
 }
 

@@ -16,8 +16,9 @@ import { type Avail, type BudgetMeasurement, type ByteRange, type RlimValue, hav
 import { loadNative, MEASURE_OP, MEASURE_STEPS, type MeasureOptions, type NativeAddon } from './native.js';
 import { parseIdMap } from './userns.js';
 
-/** At most this many mq_open calls per measurement. */
+/** At most this many mq_open calls per measurement, and this long (the bounds found so far are the answer). */
 export const MAX_PROBES = 63;
+export const MAX_MS = 50;
 const MQ_PRIO_MAX = 32768;
 
 export interface MeasureRequest {
@@ -35,17 +36,18 @@ export interface MeasureRequest {
 
 type Outcome = 'fits' | 'full';
 
-class Abort extends Error {}
+export class Abort extends Error {}
 
 /** The forked helper, driven one command at a time (it answers in microseconds). */
 class Helper {
   probes = 0;
+  private readonly started = process.hrtime.bigint();
   held: number[] = [];
   peakBytes = 0;
   peakQueues = 0;
   constructor(
-    private readonly addon: NativeAddon,
-    private readonly h: { pid: number; wfd: number; rfd: number },
+    private readonly addon: Pick<NativeAddon, 'measureCall'>,
+    private readonly h: { wfd: number; rfd: number },
     private readonly structBytes: number,
   ) {}
 
@@ -71,7 +73,7 @@ class Helper {
 
   /** One scratch queue, kept open (its charge held) when it fits. */
   open(m: number, s: number): Outcome {
-    if (this.probes >= MAX_PROBES) throw new Budget();
+    if (this.probes >= MAX_PROBES || Number(process.hrtime.bigint() - this.started) / 1e6 > MAX_MS) throw new Budget();
     this.probes++;
     const r = this.call(MEASURE_OP.open, m, s);
     if (r.err === 'EMFILE') return 'full';
@@ -98,7 +100,7 @@ class Helper {
   }
 }
 
-/** The probe budget ran out: the bounds found so far are the answer. */
+/** The probe or time budget ran out: the bounds found so far are the answer. */
 class Budget extends Error {}
 
 /** The uid's id in the target's user namespace, from its map (which shows mq-doctor's view outside). */
@@ -138,11 +140,12 @@ function realIds(): { uid: number; gid: number } {
   return { uid: Number(/Uid:\s*(\d+)/.exec(s)![1]), gid: Number(/Gid:\s*(\d+)/.exec(s)![1]) };
 }
 
-/** The ways the helper can take on the target's credentials, least visible first. */
-function plans(req: MeasureRequest, openFd: (path: string) => number): Plan[] {
+/** The ways the helper can take on the target's credentials, least visible first; or why there is none. */
+function plans(req: MeasureRequest, openFd: (path: string) => number): Plan[] | string {
   const key = req.pid === undefined ? 'self' : String(req.pid);
   const ours = readLinkIno('/proc/self/ns/user');
   const theirs = readLinkIno(`/proc/${key}/ns/user`);
+  if (theirs === undefined) return `process ${key}'s user namespace cannot be read (entering it to measure needs root)`;
   const sameUserNs = ours !== undefined && ours === theirs;
   const me = realIds();
   const out: Plan[] = [];
@@ -158,8 +161,15 @@ function plans(req: MeasureRequest, openFd: (path: string) => number): Plan[] {
     }
   };
   const targetIds = ids();
-  if (targetIds === undefined) return out;
-  const userns = sameUserNs ? {} : { usernsFd: openFd(`/proc/${key}/ns/user`) };
+  if (targetIds === undefined) return `uid ${req.uid} or gid ${req.gid} has no mapping in process ${key}'s user namespace`;
+  let userns: { usernsFd?: number } = {};
+  if (!sameUserNs) {
+    try {
+      userns = { usernsFd: openFd(`/proc/${key}/ns/user`) };
+    } catch (err) {
+      return `process ${key}'s user namespace cannot be opened (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    }
+  }
   if (ownCapability(21n)) {
     out.push({
       mode: 'fresh-ipc',
@@ -203,24 +213,14 @@ function plans(req: MeasureRequest, openFd: (path: string) => number): Plan[] {
   return out;
 }
 
-/** Bisects the smallest x in (lo, hi] with fits(x), given !fits(lo) and fits(hi). */
-function smallestFitting(lo: number, hi: number, fits: (x: number) => boolean): number {
+/** Bisects the smallest x in (lo, hi] where a monotonic p turns true, given p(lo) false and p(hi) true (neither is asked again). */
+function firstTrue(lo: number, hi: number, p: (x: number) => boolean): number {
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (fits(mid)) hi = mid;
+    if (p(mid)) hi = mid;
     else lo = mid;
   }
   return hi;
-}
-
-/** Bisects the largest x in [lo, hi) with fits(x), given fits(lo) and !fits(hi). */
-function largestFitting(lo: number, hi: number, fits: (x: number) => boolean): number {
-  while (hi - lo > 1) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    if (fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Search 1: bytes charged at the target's own level, over every IPC namespace. */
@@ -232,19 +232,39 @@ function chargedAtOwnLevel(h: Helper, soft: number, hint: number | undefined): A
     if (r === 'fits') h.releaseLast();
     return r === 'fits';
   };
+  // The charge is x - unit for the smallest soft limit x under which a 1 × 1 queue opens:
+  // known not to open under lo, known to open under hi.
+  let lo = unit - 1;
+  let hi = soft;
+  const exact = (x: number) => have({ min: x - unit, max: x - unit });
   try {
-    if (hint !== undefined && hint + unit <= soft && fitsUnder(hint + unit) && (hint === 0 || !fitsUnder(hint + unit - 1))) return have({ min: hint, max: hint });
-    if (!fitsUnder(soft)) {
+    if (hint !== undefined && hint + unit <= soft) {
+      // The model's figure splits the range: right, it costs two probes; wrong, it still halves it.
+      if (fitsUnder(hint + unit)) {
+        if (hint === 0 || !fitsUnder(hint + unit - 1)) return exact(hint + unit);
+        hi = hint + unit - 1;
+      } else {
+        lo = hint + unit;
+      }
+    }
+    if (hi === soft && !fitsUnder(soft)) {
       return unavailable(`not even a ${unit}-byte queue opens under the soft limit, so the charge at its own level cannot be told apart from a ceiling above it`);
     }
-    const x = smallestFitting(unit - 1, soft, fitsUnder);
-    return have({ min: x - unit, max: x - unit });
+    return exact(firstTrue(lo, hi, fitsUnder));
   } catch (err) {
-    if (err instanceof Budget) return unavailable(`the ${MAX_PROBES}-probe budget ran out`);
+    if (err instanceof Budget) return unavailable(`the budget of ${MAX_PROBES} probes or ${MAX_MS} ms ran out`);
     throw err;
   } finally {
     h.soft(soft);
   }
+}
+
+/** The largest m with cost(m, msgsize) ≤ budget (the tree term stops growing at MQ_PRIO_MAX messages). */
+export function largestMaxmsg(budget: number, msgsize: number, structBytes: number): number {
+  const full = msgsize + 2 * structBytes;
+  const m = Math.floor(budget / full);
+  if (m <= MQ_PRIO_MAX) return Math.max(0, m);
+  return MQ_PRIO_MAX + Math.floor((budget - MQ_PRIO_MAX * full) / (msgsize + structBytes));
 }
 
 /** Search 2: the most the uid can still be charged, at every level at once. */
@@ -268,11 +288,16 @@ function remaining(h: Helper, soft: RlimValue, msgMax: number, msgsizeMax: numbe
       }
       if (msgMax > 1 && h.open(1, msgsizeMax) === 'fits') {
         h.releaseLast();
-        const m = largestFitting(1, msgMax, (x) => {
+        const full = (x: number) => {
           const r = h.open(x, msgsizeMax);
           if (r === 'fits') h.releaseLast();
-          return r === 'fits';
-        });
+          return r === 'full';
+        };
+        // The largest m that fits: the hint's guess if m + 1 does not fit and m does, else one below the first that does not.
+        const guess = hint === undefined ? 0 : Math.min(msgMax - 1, largestMaxmsg(hint - h.heldBytes(), msgsizeMax, sb / 2));
+        let m: number;
+        if (guess >= 1 && full(guess + 1) && !full(guess)) m = guess;
+        else m = firstTrue(1, msgMax, full) - 1;
         if (h.open(m, msgsizeMax) !== 'fits') throw new Abort('a queue that fitted a moment ago no longer does: something else is creating queues as this uid');
       }
       break;
@@ -290,7 +315,9 @@ function remaining(h: Helper, soft: RlimValue, msgMax: number, msgsizeMax: numbe
       // Only the soft limit (known) or msgsize_max stopped it.
       return cap < msgsizeMax ? { min: base + h.cost(1, cap), max: base + h.cost(1, cap) } : { min: base + h.cost(1, cap), max: null };
     }
-    const s = largestFitting(1, cap, fits1);
+    const guess = hint === undefined ? 0 : single(hint - base);
+    if (guess >= 1 && guess < cap && fits1(guess) && !fits1(guess + 1)) return { min: base + h.cost(1, guess), max: base + h.cost(1, guess) };
+    const s = firstTrue(1, cap, (x) => !fits1(x)) - 1;
     return { min: base + h.cost(1, s), max: base + h.cost(1, s) };
   } catch (err) {
     if (err instanceof Budget) return { min: h.heldBytes(), max: null };
@@ -298,6 +325,38 @@ function remaining(h: Helper, soft: RlimValue, msgMax: number, msgsizeMax: numbe
   } finally {
     h.releaseAll();
   }
+}
+
+export interface BudgetSearch {
+  own: Avail<ByteRange>;
+  remaining: ByteRange;
+  probes: number;
+  peakHeldBytes: number;
+  peakHeldQueues: number;
+}
+
+/**
+ * Both searches, through a started helper (or anything that answers its
+ * protocol: the tests drive the search against a model of the kernel).
+ */
+export function searchBudget(
+  addon: Pick<NativeAddon, 'measureCall'>,
+  h: { wfd: number; rfd: number },
+  structBytes: number,
+  soft: RlimValue,
+  ownLevel: boolean,
+  hintCharged: number | undefined,
+): BudgetSearch {
+  const helper = new Helper(addon, h, structBytes);
+  const { msgMax, msgsizeMax } = helper.info();
+  const own = !ownLevel
+    ? unavailable<ByteRange>('not measured: the probes ran one user-namespace level below the target (no privilege for its own level)')
+    : soft === 'unlimited'
+      ? unavailable<ByteRange>('not measured: the soft limit is unlimited')
+      : chargedAtOwnLevel(helper, soft, hintCharged);
+  const hint = own.ok && own.value.max !== null && typeof soft === 'number' ? soft - own.value.max : undefined;
+  const left = remaining(helper, soft, msgMax, msgsizeMax, hint);
+  return { own, remaining: left, probes: helper.probes, peakHeldBytes: helper.peakBytes, peakHeldQueues: helper.peakQueues };
 }
 
 /**
@@ -321,24 +380,19 @@ export function measureBudget(req: MeasureRequest): Avail<BudgetMeasurement> {
   const clamped = req.soft !== 'unlimited' ? (hard !== 'unlimited' && req.soft > hard ? hard : req.soft) : hard;
   const softUsed: RlimValue = clamped;
   try {
-    for (const plan of plans(req, openFd)) {
+    const ways = plans(req, openFd);
+    if (typeof ways === 'string') return unavailable(`--measure could not run: ${ways}`);
+    for (const plan of ways) {
       const prefix = `mq-doctor-measure-${process.pid}-${Date.now().toString(36)}`;
       const h = addon.value.measureStart({ prefix, soft: softUsed, ...plan.options });
       if (!h.ok) {
         failures.push(`${plan.describe}: ${MEASURE_STEPS[(h as { step?: number }).step ?? 0] ?? 'starting the helper'} failed (${h.errno})`);
         continue;
       }
-      const helper = new Helper(addon.value, h, req.structBytes);
       try {
-        const { msgMax, msgsizeMax } = helper.info();
-        const own =
-          !plan.ownLevel
-            ? unavailable<ByteRange>('not measured: the probes ran one user-namespace level below the target (no privilege for its own level)')
-            : softUsed === 'unlimited'
-              ? unavailable<ByteRange>('not measured: the soft limit is unlimited')
-              : chargedAtOwnLevel(helper, softUsed, req.hintCharged);
-        const hint = own.ok && own.value.max !== null && typeof softUsed === 'number' ? softUsed - own.value.max : undefined;
-        let left = remaining(helper, softUsed, msgMax, msgsizeMax, hint);
+        const found = searchBudget(addon.value, h, req.structBytes, softUsed, plan.ownLevel, req.hintCharged);
+        const own = found.own;
+        let left = found.remaining;
         const notes: string[] = [];
         if (softUsed !== req.soft) {
           notes.push(`The target's soft limit (${req.soft}) is above mq-doctor's own hard limit (${hard}): the probes ran under ${hard}, so a remaining figure that reaches it is only a lower bound.`);
@@ -351,10 +405,10 @@ export function measureBudget(req: MeasureRequest): Avail<BudgetMeasurement> {
           softLimit: softUsed,
           chargedAtOwnLevel: own,
           remaining: left,
-          probes: helper.probes,
+          probes: found.probes,
           ms: Math.round(ms * 100) / 100,
-          peakHeldBytes: helper.peakBytes,
-          peakHeldQueues: helper.peakQueues,
+          peakHeldBytes: found.peakHeldBytes,
+          peakHeldQueues: found.peakHeldQueues,
           notes: [`Measured in ${plan.describe}.`, ...notes, ...failures.map((f) => `Not possible: ${f}.`)],
         });
       } catch (err) {

@@ -202,3 +202,45 @@ describe.skipIf(!!skipReason)('real kernel: no mqueue mount', () => {
     expect(limits.match(/no mqueue filesystem is mounted/g), limits).toHaveLength(1);
   });
 });
+
+describe.skipIf(!!skipReason || userNamespaceSkipReason(U2) !== null)('real kernel: --measure where it can make no namespace of its own', () => {
+  it("measures in the target's own IPC namespace (as in a Docker container: no CAP_SYS_ADMIN, no user namespaces), and leaves nothing there", () => {
+    // A rootless container created under 200,000 bytes, its soft limit raised inside; then CAP_SYS_ADMIN
+    // dropped and user namespaces forbidden, so only the shared namespace is left.
+    const inner = [
+      'prlimit --pid $$ --msgqueue=819200:819200',
+      'd=$(mktemp -d); mount -t mqueue none "$d"',
+      `${q(ORACLE)} create /held 10 8192 >/dev/null`,
+      'echo 0 > /proc/sys/user/max_user_namespaces',
+      'echo "@@BEFORE $(ls "$d" | tr "\\n" " ")"',
+      block('MEASURED', `setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin ${q(CLI)} check --json --maxmsg 10 --msgsize 8192 --count 2 --measure`),
+      'echo "@@AFTER $(ls "$d" | tr "\\n" " ")"',
+      `echo "@@KERNEL $(${q(ORACLE)} openmany /new 2 10 8192)"`,
+      'rm -f "$d"/*',
+    ].join('\n');
+    const r = inFreshNamespace(`${asUid(U2).join(' ')} prlimit --msgqueue=200000:819200 unshare --user --map-root-user --ipc --mount --fork bash -c ${q(inner)}`);
+    const a = answers(r.stdout);
+    const k = kernelOf(r.stdout);
+    // 82,880 held, 200,000 the ceiling: one more fits, the second does not.
+    expect(k).toEqual({ errno: 'EMFILE', opened: 1 });
+    expect(a.MEASURED!.json.measurement.value.mode, r.stdout).toBe('shared-ipc');
+    expectMeasuredRight(a.MEASURED!, k, 2, r.stdout);
+    expect(/@@BEFORE (.*)\n/.exec(r.stdout)![1]).toBe(/@@AFTER (.*)\n/.exec(r.stdout)![1]);
+  });
+
+  it("says why it cannot measure another uid's process without privileges, and stays uncertain", () => {
+    const r = inFreshNamespace(
+      [
+        'd=$(mktemp -d); mount -t mqueue none "$d"',
+        `${asUid(U2).join(' ')} sleep 600 & P=$!; sleep 0.1`,
+        block('OTHER', `${asUid(U1).join(' ')} ${q(CLI)} check --json --maxmsg 10 --msgsize 100 --measure --pid $P`),
+        'kill $P',
+      ].join('\n'),
+    );
+    const a = answers(r.stdout).OTHER!;
+    expect(a.json.measurement.ok).toBe(false);
+    expect(a.json.measurement.reason).toMatch(/process \d+'s user namespace cannot be read \(entering it to measure needs root\)/);
+    expect(a.json.outcome.verdict).toBe('indeterminate');
+    expect(a.json.outcome.unknowns.join(' ')).toMatch(/the measurement could not run/);
+  });
+});

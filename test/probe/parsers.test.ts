@@ -13,6 +13,11 @@ import {
 } from '../../src/probe/process.js';
 import { parseKeyValues } from '../../src/probe/procfs.js';
 import { findMqueueMount, parseMountinfo, parseQsize } from '../../src/probe/queues.js';
+import { parseLaunchFds } from '../../src/probe/process.js';
+import { parseIdMap } from '../../src/probe/userns.js';
+import { insideId } from '../../src/probe/measure.js';
+import { ipcBindMounts } from '../../src/probe/ipc-scan.js';
+import { freeBelow, nthFree } from '../../src/model/checks/descriptors.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max open files            1024                 524288               files
@@ -96,5 +101,47 @@ describe('ppidFromStat', () => {
   it('reads the parent pid even when the command has spaces and parentheses', () => {
     expect(ppidFromStat('4242 (my (odd) app) S 17 4242 4242 0 -1')).toBe(17);
     expect(ppidFromStat('1 (init) S 0 1 1 0 -1')).toBe(0);
+  });
+});
+
+describe('what the launcher recorded, user namespace maps, nsfs bind mounts', () => {
+  it('takes the launch descriptors only from this very process (exec keeps the PID)', () => {
+    expect(parseLaunchFds('4242: 0 1 2 251 10', 4242)).toEqual([0, 1, 2, 10, 251]);
+    expect(parseLaunchFds('4242: 0 1 2', 9999)).toBeUndefined(); // inherited from another launch
+    expect(parseLaunchFds('', 4242)).toBeUndefined(); // the launcher could not tell
+    expect(parseLaunchFds('4242:', 4242)).toEqual([]); // launched with every descriptor closed
+    expect(parseLaunchFds('4242: 0 x', 4242)).toBeUndefined();
+    expect(parseLaunchFds(undefined, 4242)).toBeUndefined();
+  });
+
+  it('reads uid_map lines and maps an outside id inside', () => {
+    const map = '         0     234567          1\n         1     100000      65536\n';
+    expect(parseIdMap(map)).toEqual([
+      { inside: 0, outside: 234567, count: 1 },
+      { inside: 1, outside: 100000, count: 65536 },
+    ]);
+    expect(insideId(map, 234567)).toBe(0);
+    expect(insideId(map, 100000)).toBe(1);
+    expect(insideId(map, 165535)).toBe(65536);
+    expect(insideId(map, 165536)).toBeUndefined();
+    expect(insideId(map, 0)).toBeUndefined();
+    expect(parseIdMap('0 1\n')).toBeUndefined();
+  });
+
+  it('finds IPC namespaces kept alive by a bind mount of their nsfs file', () => {
+    const mountinfo = [
+      '25 1 0:23 / /dev/mqueue rw,relatime - mqueue mqueue rw',
+      '31 24 0:4 ipc:[4026532301] /run/ipc\\040ns rw - nsfs nsfs rw',
+      '32 24 0:4 net:[4026532400] /run/netns/x rw - nsfs nsfs rw',
+    ].join('\n');
+    expect(ipcBindMounts(mountinfo)).toEqual([{ inode: 4026532301, mountPoint: '/run/ipc ns' }]);
+  });
+
+  it('counts free descriptor numbers below a limit and finds the n-th free one', () => {
+    const used = new Set([...Array.from({ length: 15 }, (_, i) => i), 251]);
+    expect(freeBelow(used, 16)).toBe(1);
+    expect(nthFree(used, 1)).toBe(15);
+    expect(nthFree(used, 2)).toBe(16);
+    expect(freeBelow([0, 1, 2, 5000], 1024)).toBe(1021);
   });
 });

@@ -12,6 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asUid } from './uids.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '..', '..', '..');
@@ -141,9 +142,6 @@ export function cliArgs(s: Scenario): string[] {
   return a;
 }
 
-function asUid(uid: number): string[] {
-  return uid === 0 ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
-}
 
 function limitFlags(s: Scenario, withNofile: boolean): string[] {
   const limits: string[] = [];
@@ -363,7 +361,7 @@ export { q as shellQuote };
  * queues of IPC namespaces that just exited (earlier tests) are uncharged late.
  */
 export function uidHoldsNoQueueMemory(uid: number, oracle: string, waitMs = 3000): { ok: boolean; last: string } {
-  const who = uid === 0 ? '' : `setpriv --reuid=${uid} --regid=${uid} --clear-groups `;
+  const who = asUid(uid).map((w) => `${w} `).join('');
   const deadline = Date.now() + waitMs;
   let last = '';
   for (;;) {
