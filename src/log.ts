@@ -11,6 +11,13 @@ function configuredLevel(): keyof typeof LEVELS {
   return env && env in LEVELS ? (env as keyof typeof LEVELS) : 'warn';
 }
 
+/** A one-line usage problem with MQ_DOCTOR_LOG_LEVEL, or null: a typo must not silently mean "warn". */
+export function logLevelProblem(): string | null {
+  const env = process.env.MQ_DOCTOR_LOG_LEVEL;
+  if (env === undefined || env === '' || env in LEVELS) return null;
+  return `MQ_DOCTOR_LOG_LEVEL must be one of ${Object.keys(LEVELS).join(', ')}, got "${env}"`;
+}
+
 let logger: Logger | undefined;
 
 function real(): Logger {

@@ -1,11 +1,12 @@
 import { writeOut } from './output.js';
 import { createTwoFilesPatch } from 'diff';
 import { groupDigits as fmt } from '../model/units.js';
-import { highestConfiguredRlimits, highestConfiguredSysctls, isDirectory, logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
+import { effectiveLimits, highestConfiguredSysctls, isDirectory, logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
+import { atLeast, type Effective, type LimitItem } from '../tune/limits-rules.js';
 import { parseIntStrict } from '../probe/procfs.js';
 import type { Snapshot } from '../snapshot.js';
 import { DEFAULTS, type DerivedSetting, isSysctlKey, type SettingKey, type SysctlKey } from '../tune/derive.js';
-import { type Decision, type Plan, planApply, valuesInOwnFiles } from '../tune/plan.js';
+import { type Decision, type Plan, planApply } from '../tune/plan.js';
 import { ownerOf } from '../tune/profile.js';
 import { FILES, type Owner } from '../tune/render/common.js';
 import { applyPlan, type ApplyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
@@ -75,6 +76,11 @@ function reportLines(r: ApplyReport): string[] {
   return out;
 }
 
+const RLIMIT_ITEMS: Array<[SettingKey, LimitItem]> = [
+  ['RLIMIT_MSGQUEUE', 'msgqueue'],
+  ['RLIMIT_NOFILE', 'nofile'],
+];
+
 /** What apply and verify both need: the profile, what it requires, and what is configured now. */
 export function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: string) {
   if (!isDirectory(root)) throw new UsageError(`--root ${root} is not an existing directory`);
@@ -97,18 +103,35 @@ export function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: strin
   }
   const configured: Partial<Record<SettingKey, number>> = {};
   for (const [key, v] of highestConfiguredSysctls(root)) if (isSysctlKey(key as SettingKey)) configured[key as SysctlKey] = v.value;
-  for (const [key, v] of Object.entries(highestConfiguredRlimits(root, owner))) if (Number.isFinite(v.value)) configured[key as SettingKey] = v.value;
+  // What the owner's sessions or service end up with, by pam_limits' or systemd's own rules: verify reads the same.
+  const limits = effectiveLimits(root, owner);
+  for (const [key, item] of RLIMIT_ITEMS) {
+    const hard = limits.hard[item]?.value;
+    if (hard !== undefined) configured[key] = hard === 'unlimited' ? Number.MAX_SAFE_INTEGER : hard;
+  }
   const live = root === '/' ? liveSysctls(snap) : {};
   return { profile, d, owner, files, configured, live };
 }
+/** One unified diff, without the "=====" banner the library puts first: every change of a dry run reads the same way. */
+function unifiedDiff(from: string, to: string, old: string, now: string): string {
+  return createTwoFilesPatch(from, to, old, now, undefined, undefined, { context: 3 }).replace(/^=+\n/, '').trimEnd();
+}
+
 function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Partial<Record<SysctlKey, number>>): string[] {
   const out: string[] = [];
+  const unchanged: string[] = [];
   for (const f of plan.files) {
     const old = files[f.path] ?? null;
-    if (old === f.content) out.push(`unchanged ${f.path}`);
-    else out.push(createTwoFilesPatch(old === null ? '/dev/null' : f.path, f.path, old ?? '', f.content, undefined, undefined, { context: 3 }).trimEnd());
+    if (old === f.content) unchanged.push(f.path);
+    else out.push(unifiedDiff(old === null ? '/dev/null' : f.path, f.path, old ?? '', f.content));
   }
-  for (const s of plan.sysctls) out.push(`live: ${s.key} ${live[s.key] === undefined ? 'unknown' : fmt(live[s.key]!)} → ${fmt(s.value)}`);
+  // Live values as the files under /proc/sys they are.
+  for (const s of plan.sysctls) {
+    const path = `/proc/sys/${s.key.replace(/\./g, '/')}`;
+    const old = live[s.key];
+    out.push(unifiedDiff(path, path, old === undefined ? '' : `${old}\n`, `${s.value}\n`));
+  }
+  if (unchanged.length) out.push(`(unchanged: ${unchanged.join(', ')})`);
   return out;
 }
 
@@ -125,6 +148,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
   const warnings = [...plan.warnings, ...precedenceWarnings(args.root, sysctlKeys), ...removeIpcWarning(args.root, owner)];
   const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
+  if (plan.otherOwners.length) out.push(`Other owners in ${FILES.limits}: ${plan.otherOwners.join(', ')}: their lines are kept as they are.`);
   let code: number = EXIT.ok;
   if (args.dryRun) {
     out.push('', ...dryRunLines(plan, files, liveValues));
@@ -142,7 +166,10 @@ interface VerifyRow {
   key: string;
   expected: number;
   live: number | null;
-  configured: number | null;
+  /** The value configured to apply (for an rlimit: the soft one an application starts with). */
+  configured: number | 'unlimited' | null;
+  /** For an rlimit: the hard one, which the soft one can be raised to. */
+  configuredHard?: number | 'unlimited' | null;
   source: string;
   status: 'ok' | 'higher' | 'drift';
 }
@@ -158,13 +185,13 @@ function sourceOf(root: string, key: SysctlKey): { path: string; value: number |
  * Drift: the live value, or the value configured to apply at boot, is below
  * what the profile needs (or nothing configures it). Higher is fine: raise-only.
  */
-function status(expected: number, values: Array<number | null>): VerifyRow['status'] {
-  if (values.every((v) => v === null) || values.some((v) => v !== null && v < expected)) return 'drift';
-  return values.some((v) => v !== null && v > expected) ? 'higher' : 'ok';
+function status(expected: number, values: Array<number | 'unlimited' | null>): VerifyRow['status'] {
+  if (values.every((v) => v === null) || values.some((v) => v !== null && v !== 'unlimited' && v < expected)) return 'drift';
+  return values.some((v) => v !== null && (v === 'unlimited' || v > expected)) ? 'higher' : 'ok';
 }
 
-export function verifyRows(settings: DerivedSetting[], root: string, live: Partial<Record<SysctlKey, number>>, owner: Owner, files: Record<string, string | null>): VerifyRow[] {
-  const own = valuesInOwnFiles(files);
+export function verifyRows(settings: DerivedSetting[], root: string, live: Partial<Record<SysctlKey, number>>, owner: Owner): VerifyRow[] {
+  const limits = effectiveLimits(root, owner);
   return settings.map((s) => {
     if (isSysctlKey(s.key)) {
       const src = sourceOf(root, s.key);
@@ -173,21 +200,34 @@ export function verifyRows(settings: DerivedSetting[], root: string, live: Parti
       const source = src ? (src.value === null ? `${src.path} (not an integer)` : src.path) : 'no sysctl.d file sets it';
       return { key: s.key, expected: s.value, live: liveValue, configured, source, status: status(s.value, [liveValue, src ? configured : null]) };
     }
-    const path = owner.kind === 'user' ? FILES.limits : owner.kind === 'service' ? FILES.dropIn(owner.service) : null;
-    const value = own[s.key] ?? null;
-    return { key: s.key, expected: s.value, live: null, configured: value, source: path ? (files[path] ? path : `${path} (missing)`) : 'no owner in the profile', status: status(s.value, [value]) };
+    const item = s.key === 'RLIMIT_MSGQUEUE' ? 'msgqueue' : 'nofile';
+    const soft: Effective | undefined = limits.soft[item];
+    const hard: Effective | undefined = limits.hard[item];
+    const who = owner.kind === 'user' ? `pam_limits for ${owner.user}` : owner.kind === 'service' ? `systemd for ${owner.service}` : 'no owner in the profile';
+    const where = [soft ? `soft from ${soft.source}` : 'no soft limit configured', hard ? `hard from ${hard.source}` : 'no hard limit configured'];
+    const met = atLeast(soft?.value, s.value) && atLeast(hard?.value, s.value);
+    return {
+      key: s.key,
+      expected: s.value,
+      live: null,
+      configured: soft?.value ?? null,
+      configuredHard: hard?.value ?? null,
+      source: `${who}: ${where.join(', ')}`,
+      status: met ? status(s.value, [soft!.value, hard!.value]) : 'drift',
+    };
   });
 }
 
 export async function runVerify(args: VerifyArgs): Promise<number> {
-  const { profile, d, owner, files, live } = inspect(args.path, args.owner, args.root);
-  const rows = verifyRows(d.settings, args.root, live, owner, files);
+  const { profile, d, owner, live } = inspect(args.path, args.owner, args.root);
+  const rows = verifyRows(d.settings, args.root, live, owner);
   const drift = rows.some((r) => r.status === 'drift');
   if (args.json) {
     writeOut(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
   } else {
-    const show = (v: number | null) => (v === null ? '-' : fmt(v));
-    const table = [['KEY', 'EXPECTED', 'LIVE', 'CONFIGURED', 'STATUS', 'SOURCE'], ...rows.map((r) => [r.key, show(r.expected), show(r.live), show(r.configured), r.status.toUpperCase(), r.source])];
+    const show = (v: number | 'unlimited' | null | undefined) => (v === null || v === undefined ? '-' : v === 'unlimited' ? 'unlimited' : fmt(v));
+    const configured = (r: VerifyRow) => (r.configuredHard === undefined ? show(r.configured) : `${show(r.configured)} / ${show(r.configuredHard)}`);
+    const table = [['KEY', 'EXPECTED', 'LIVE', 'CONFIGURED (SOFT / HARD)', 'STATUS', 'SOURCE'], ...rows.map((r) => [r.key, show(r.expected), show(r.live), configured(r), r.status.toUpperCase(), r.source])];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
     lines.push('', drift ? `DRIFT: the live system does not meet profile "${profile.name}" (mq-doctor apply --profile ${args.path} restores it)` : `OK: the live system meets profile "${profile.name}"`);
@@ -203,6 +243,7 @@ export async function runRollback(args: { root: string }): Promise<number> {
   const lines = [r.message];
   for (const p of r.restored) lines.push(`  restored  ${p}`);
   for (const p of r.removed) lines.push(`  removed   ${p}`);
+  for (const p of r.removedDirs) lines.push(`  removed   ${p}/ (an empty directory the apply had created)`);
   for (const s of r.sysctls) lines.push(`  ${s.ok ? 'set' : 'FAILED'}       ${s.key} = ${fmt(s.value)}${s.error ? `: ${s.error}` : ''}`);
   writeOut(`${lines.join('\n')}\n`);
   return r.ok ? EXIT.ok : EXIT.predictedFailure;

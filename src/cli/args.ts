@@ -2,7 +2,7 @@
 // Every rejection is a UsageError with one line a person can act on.
 import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Access, MqAttr, MqOpenRequest, SysvRequest } from '../model/types.js';
+import { type Access, CHECK_IDS, type CheckId, type MqAttr, type MqOpenRequest, type SysvRequest } from '../model/types.js';
 import { isUsageError, UsageError } from './exit-codes.js';
 import { COMMANDS, type CommandName, type OptionSpec } from './options.js';
 
@@ -189,8 +189,16 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
     } else joined.push(a);
   }
   try {
-    const { values, positionals } = parseArgs({ args: joined, options, strict: true, allowPositionals: true });
+    const { values, positionals, tokens } = parseArgs({ args: joined, options, strict: true, allowPositionals: true, tokens: true });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see mq-doctor ${command} --help)`);
+    // util.parseArgs keeps the last of a repeated flag; a typo of one for the other must not pass unseen.
+    const seen = new Map<string, string>();
+    for (const t of tokens ?? []) {
+      if (t.kind !== 'option') continue;
+      const shown = t.value === undefined ? '' : ` ${t.value}`;
+      if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice (--${t.name}${seen.get(t.name)} and --${t.name}${shown}): give it once`);
+      seen.set(t.name, shown);
+    }
     return after === undefined ? (values as RawValues) : { ...(values as RawValues), '--': after };
   } catch (err) {
     if (isUsageError(err)) throw err;
@@ -211,8 +219,10 @@ function ownerOf(raw: RawValues): OwnerFlag {
     return { user };
   }
   if (service !== undefined) {
-    if (!/^[A-Za-z0-9:_.\\@-]+\.service$/.test(service)) throw new UsageError(`--service "${service}" must be a unit name ending in .service, e.g. app.service`);
-    return { service };
+    // systemctl takes "app" for "app.service": so does mq-doctor.
+    const unit = /\.service$/.test(service) ? service : `${service}.service`;
+    if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unit)) throw new UsageError(`--service "${service}" is not a service unit name (letters, digits, ":_.-\\", one "@"; e.g. app or app.service)`);
+    return { service: unit };
   }
   return undefined;
 }
@@ -307,7 +317,18 @@ export interface PreflightArgs {
   mode: 'enforce' | 'warn';
   /** Measure the queue-memory budget before the application starts (default; --no-measure or MQ_DOCTOR_MEASURE=0 turn it off). */
   measure: boolean;
+  /** Checks that may fail or stay unknown without stopping the start (kubeadm's --ignore-preflight-errors). */
+  ignore: CheckId[] | 'all';
   command: string[];
+}
+
+/** "MQ-X,MQ-Y" or "all"; an unknown name is a usage error that lists the names. */
+export function parseIgnore(what: string, text: string): CheckId[] | 'all' {
+  if (text.trim().toLowerCase() === 'all') return 'all';
+  const ids = text.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
+  const bad = ids.find((id) => !(CHECK_IDS as readonly string[]).includes(id));
+  if (bad !== undefined || ids.length === 0) throw new UsageError(`${what} names checks, comma-separated: ${CHECK_IDS.join(', ')} or all; got "${text}"`);
+  return [...new Set(ids)] as CheckId[];
 }
 
 /** Flags win over the environment, which images with a fixed ENTRYPOINT use. */
@@ -346,7 +367,9 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
   const measureEnv = fromEnv('MQ_DOCTOR_MEASURE');
   if (measureEnv !== undefined && measureEnv !== '0' && measureEnv !== '1') throw new UsageError(`MQ_DOCTOR_MEASURE must be 0 or 1, got "${measureEnv}"`);
   const measure = raw['no-measure'] === true ? false : measureEnv !== '0';
-  return { workload, mode, measure, command };
+  const ignoreFlag = flag('ignore', 'MQ_DOCTOR_IGNORE');
+  const ignore = ignoreFlag ? parseIgnore(ignoreFlag.name, ignoreFlag.value) : [];
+  return { workload, mode, measure, ignore, command };
 }
 
 export interface WatchArgs {

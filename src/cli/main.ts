@@ -2,7 +2,7 @@
 // completion, --version and anything unusual go through yargs, loaded only then
 // because importing it costs more than `check` itself.
 import { writeErr } from './output.js';
-import { log } from '../log.js';
+import { log, logLevelProblem } from '../log.js';
 import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
 import { runCheck } from './check.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
@@ -31,6 +31,8 @@ export function usageLine(message: string): string {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    const levelProblem = logLevelProblem();
+    if (levelProblem) throw new UsageError(levelProblem);
     const [command, ...rest] = argv;
     if (command && command in RUNNERS && !argv.some((a) => NEEDS_YARGS.test(a))) {
       const name = command as CommandName;

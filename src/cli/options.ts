@@ -68,11 +68,11 @@ export const APPLY_OPTIONS = {
 export const VERIFY_OPTIONS = {
   profile: PROFILE_OPTION,
   ...OWNER_OPTIONS,
-  root: APPLY_OPTIONS.root,
+  root: { kind: 'string', describe: 'Compare the configuration under this alternate root (image builds, tests); live values are then not read', default: '/' },
   json: COMMON_OPTIONS.json,
 } as const satisfies Record<string, OptionSpec>;
 
-export const ROLLBACK_OPTIONS = { root: APPLY_OPTIONS.root } as const satisfies Record<string, OptionSpec>;
+export const ROLLBACK_OPTIONS = { root: { kind: 'string', describe: 'Roll back the last apply recorded under this alternate root', default: '/' } } as const satisfies Record<string, OptionSpec>;
 
 export const WATCH_OPTIONS = {
   interval: { kind: 'string', describe: 'How often to probe: 15s, 500ms, 2m', default: '15s' },
@@ -90,6 +90,10 @@ export const PREFLIGHT_OPTIONS = {
   profile: { kind: 'string', describe: 'Or: the queues of this profile\'s workload (env MQ_DOCTOR_PROFILE)' },
   warn: { kind: 'boolean', describe: 'Report failed checks but start the application anyway (env MQ_DOCTOR_MODE=warn)' },
   'no-measure': { kind: 'boolean', describe: "Do not measure the uid's queue-memory budget with scratch queues; predict from /proc alone (env MQ_DOCTOR_MEASURE=0)" },
+  ignore: {
+    kind: 'string',
+    describe: 'Start anyway although these checks failed or could not be told, comma-separated (MQ-RLIMIT-MSGQUEUE, …, or all); they are listed in the report (env MQ_DOCTOR_IGNORE)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const COMMANDS = {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { log } from '../log.js';
-import type { LimitBlocker } from '../model/types.js';
+import type { CheckId, LimitBlocker } from '../model/types.js';
 import { groupDigits as n } from '../model/units.js';
 import { describeKinds, evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
 import { failedChecksReport } from '../preflight/report.js';
@@ -135,15 +135,20 @@ export async function runPreflight(args: PreflightArgs): Promise<number> {
     }
   }
   const workload = describeKinds(kinds);
-  if (ev.blockers.length > 0) {
-    for (const b of ev.blockers) log.warn(b.kind === 'limit' ? { limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { rule: b.rule, errno: b.errno }, 'preflight check failed');
-    writeErr(failedChecksReport(ev.blockers, fixed));
+  // Like a bootstrap check: what failed, or could not be told, stops the start unless named in --ignore.
+  const ignored = (id: CheckId | undefined) => args.ignore === 'all' || (id !== undefined && args.ignore.includes(id));
+  const blocking = ev.blockers.filter((b) => !ignored(b.id));
+  const unknown = ev.unknownChecks.filter((u) => !ignored(u.id));
+  const skipped = [...ev.blockers.filter((b) => ignored(b.id)).map((b) => `${b.id ?? 'check'}: ${b.summary}`), ...ev.unknownChecks.filter((u) => ignored(u.id)).map((u) => `${u.id}: could not be told (${u.reason})`)];
+  if (blocking.length > 0 || unknown.length > 0) {
+    for (const b of blocking) log.warn(b.kind === 'limit' ? { check: b.id, limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { check: b.id, rule: b.rule, errno: b.errno }, 'preflight check failed');
+    for (const u of unknown) log.warn({ check: u.id, reason: u.reason }, 'preflight check could not be told');
+    writeErr(failedChecksReport(blocking, fixed, unknown, skipped));
     if (args.mode === 'enforce') return EX_CONFIG;
-    writeErr('mq-doctor: preflight: MQ_DOCTOR_MODE=warn: starting the application anyway; its mq_open calls will fail as described\n');
-  } else if (ev.unknowns.length > 0) {
-    log.warn({ unknowns: ev.unknowns, workload }, 'preflight could not check everything');
+    writeErr('mq-doctor: preflight: MQ_DOCTOR_MODE=warn: starting the application anyway; its mq_open calls may fail as described\n');
   } else {
-    log.info({ workload, fixed }, 'preflight checks passed');
+    if (skipped.length) writeErr(`mq-doctor: preflight: ignored (--ignore), starting anyway:\n${skipped.map((l) => `  ${l}`).join('\n')}\n`);
+    log.info({ workload, fixed, ignored: skipped }, 'preflight checks passed');
   }
   return execCommand(args.command);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as C, fstatSync, openSync, readFileSync } from 'node:fs';
 import { kernelModel } from '../model/limits-analysis.js';
 import type { Snapshot } from '../snapshot.js';
 import { type DeriveContext, type Derivation, deriveSettings } from '../tune/derive.js';
@@ -12,19 +12,47 @@ export function loadProfile(source: ProfileSource, owner: OwnerFlag): Profile {
   if (source.kind === 'flags') {
     profile = profileFromFlags(source.maxmsg, source.msgsize, source.count, undefined);
   } else {
-    let text: string;
-    try {
-      text = readFileSync(source.path, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read profile ${source.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    const parsed = parseProfile(text);
+    const parsed = parseProfile(readProfileText(source.path));
     if (!parsed.ok) {
       throw new UsageError(`invalid profile ${source.path}: ${parsed.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
     }
     profile = parsed.profile;
   }
   return owner ? { ...profile, owner } : profile;
+}
+
+/** A profile is at most this large: a JSON description of a few queues. */
+const MAX_PROFILE_BYTES = 1 << 20;
+
+/**
+ * The profile's text: a regular file (a FIFO or a device must not hang an apply
+ * at boot), at most 1 MiB, valid UTF-8 (one stray byte is a damaged or foreign file).
+ */
+export function readProfileText(path: string): string {
+  const fail = (why: string): never => {
+    throw new UsageError(`cannot read profile ${path}: ${why}`);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY | C.O_NONBLOCK);
+  } catch (err) {
+    return fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) fail(st.isDirectory() ? 'it is a directory' : 'it is not a regular file');
+    if (st.size > MAX_PROFILE_BYTES) fail(`it is ${st.size} bytes; a profile is at most ${MAX_PROFILE_BYTES}`);
+    const bytes = readFileSync(fd);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return fail('it is not valid UTF-8');
+    }
+    return text.replace(/^\uFEFF/, '');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
-import { type Analysis, analyse, transitions, type WatchSnapshot } from '../watch/analyse.js';
+import { type Analysis, analyse, carryForward, transitions, type WatchSnapshot } from '../watch/analyse.js';
 import { collect } from '../watch/collect.js';
 import { createMetrics } from '../watch/metrics.js';
 import { startServer } from '../watch/server.js';
@@ -17,8 +17,8 @@ interface ProfileRef {
 
 /** Per profile key, whether it is below the profile; the keys' rows are what verify prints. */
 function driftOf(ref: ProfileRef): Record<string, boolean> {
-  const { d, owner, files, live } = inspect(ref.path, undefined, '/');
-  return Object.fromEntries(verifyRows(d.settings, '/', live, owner, files).map((r) => [r.key, r.status === 'drift']));
+  const { d, owner, live } = inspect(ref.path, undefined, '/');
+  return Object.fromEntries(verifyRows(d.settings, '/', live, owner).map((r) => [r.key, r.status === 'drift']));
 }
 
 async function repair(ref: ProfileRef): Promise<void> {
@@ -54,7 +54,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       const analysis = analyse(snapshot);
       for (const e of transitions(prev, analysis)) log[e.level](e.fields, e.msg);
       metrics.update(analysis, snap.durationMs / 1000);
-      prev = analysis;
+      prev = carryForward(prev, analysis);
       last = { snapshot, analysis, at: Date.now() };
       // Each probe of a large namespace leaves tens of MB of dead objects that V8
       // would keep as heap until much later; the launcher exposes gc() for the

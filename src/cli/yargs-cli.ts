@@ -31,7 +31,7 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .parserConfiguration({ 'populate--': true })
     .demandCommand(1, `name a command: ${Object.keys(COMMANDS).join(', ')}`)
     .recommendCommands()
-    .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')
+    .completion('completion', 'Print a completion script for bash, zsh or fish (mq-doctor completion [bash|zsh|fish])')
     .version(pkg.version)
     .help()
     .alias('h', 'help')
@@ -63,7 +63,42 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
   return y;
 }
 
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/** fish has no yargs script of its own: it asks the same --get-yargs-completions that bash and zsh do. */
+const FISH = `###-begin-mq-doctor-completions-###
+# mq-doctor completion for fish: save as ~/.config/fish/completions/mq-doctor.fish
+function __mq_doctor_complete
+    set -l words (commandline -opc) (commandline -ct)
+    mq-doctor --get-yargs-completions $words
+end
+complete -c mq-doctor -f -a '(__mq_doctor_complete)'
+###-end-mq-doctor-completions-###
+`;
+
+/** completion [bash|zsh|fish]: the script for that shell, or for $SHELL; anything else is a usage error. */
+function completion(args: string[]): number {
+  if (args.length > 1) throw new UsageError(`completion takes one shell (${SHELLS.join(', ')}), got "${args.join(' ')}"`);
+  const shell = args[0] ?? (/zsh$/.test(process.env.SHELL ?? '') ? 'zsh' : /fish$/.test(process.env.SHELL ?? '') ? 'fish' : 'bash');
+  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: unknown shell "${shell}" (bash, zsh or fish)`);
+  if (shell === 'fish') {
+    process.stdout.write(FISH);
+    return EXIT.ok;
+  }
+  // yargs picks the zsh or bash flavour from $SHELL.
+  const saved = process.env.SHELL;
+  process.env.SHELL = shell === 'zsh' ? '/bin/zsh' : '/bin/bash';
+  try {
+    buildParser([], () => {}).showCompletionScript();
+  } finally {
+    if (saved === undefined) delete process.env.SHELL;
+    else process.env.SHELL = saved;
+  }
+  return EXIT.ok;
+}
+
 export async function runYargs(argv: string[]): Promise<number> {
+  if (argv[0] === 'completion' && !argv.includes('--help') && !argv.includes('-h')) return completion(argv.slice(1));
   let code: number | Promise<number> = EXIT.ok;
   const parser = buildParser(argv, (c) => (code = c));
   await parser.parseAsync();

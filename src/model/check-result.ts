@@ -1,17 +1,23 @@
 // What one kernel check answers for a whole batch of --count queues.
 import type { RlimValue } from '../snapshot.js';
-import type { Blocker, Certainty } from './types.js';
+import type { Blocker, Certainty, CheckId } from './types.js';
 
 export type CheckResult =
-  | { kind: 'pass' }
+  | { kind: 'pass'; id?: CheckId }
   /**
    * failsAt: the 1-based index of the first queue this check refuses. With
    * `bound`, some input was partly unknown: the failure is certain, but it may
    * come earlier (failsAt is an upper bound) and an earlier check may decide the errno.
    */
-  | { kind: 'fail'; failsAt: number; blocker: Blocker; bound?: string; certainWith?: Certainty }
+  | { kind: 'fail'; failsAt: number; blocker: Blocker; bound?: string; certainWith?: Certainty; id?: CheckId }
   /** certainWith: what would make this check definite. */
-  | { kind: 'unknown'; reason: string; certainWith?: Certainty };
+  | { kind: 'unknown'; reason: string; certainWith?: Certainty; id?: CheckId };
+
+/** Names a result by the check that made it (its blocker, too). */
+export function tagged(id: CheckId, r: CheckResult): CheckResult {
+  if (r.kind === 'fail') return { ...r, id, blocker: { ...r.blocker, id } };
+  return { ...r, id };
+}
 
 export const PASS: CheckResult = { kind: 'pass' };
 

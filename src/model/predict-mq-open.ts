@@ -3,7 +3,7 @@
 // queue's checks or the creation checks, in the order the running kernel makes them.
 import type { Avail, QueueInfo, Snapshot } from '../snapshot.js';
 import { uidCharges } from './charges.js';
-import { type CheckResult, fail, firstOver, PASS, unknown } from './check-result.js';
+import { type CheckResult, fail, firstOver, PASS, tagged, unknown } from './check-result.js';
 import { descriptorCheck } from './checks/descriptors.js';
 import { idMappingCheck } from './checks/id-mapping.js';
 import { rlimitMsgqueueCheck } from './checks/rlimit-msgqueue.js';
@@ -93,7 +93,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   }
 
   // --- a free descriptor, taken before the name is looked up -----------------------
-  const nofileCheck = descriptorCheck(snap, count, held.queues, ctx, assumptions);
+  const nofileCheck = tagged('MQ-DESCRIPTOR', descriptorCheck(snap, count, held.queues, ctx, assumptions));
 
   // --- lookup_one_len() on the stripped name -------------------------------------
   const lookupChecks: CheckResult[] = [];
@@ -152,7 +152,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
   } else if (req.create) {
     // The order of the creation checks, the defaults and the cost all changed
     // with kernel versions: without the release, none of them is certain.
-    if (era.basis.startsWith('assumed')) creationChecks.push(unknown(`which kernel's rules apply: ${era.basis}`));
+    if (era.basis.startsWith('assumed')) creationChecks.push(tagged('MQ-KERNEL-RULES', unknown(`which kernel's rules apply: ${era.basis}`)));
     const c = creationPath();
     creationChecks.push(...c.checks);
     effectiveAttr = c.attr;
@@ -162,9 +162,9 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
     const m = snap.mqueue;
     const checks: CheckResult[] = [];
     // The VFS refuses a file whose owner the superblock's user namespace cannot map (since 4.8).
-    const mapping = era.idMappingCheck ? idMappingCheck(snap) : PASS;
+    const mapping = tagged('MQ-ID-MAPPING', era.idMappingCheck ? idMappingCheck(snap) : PASS);
     // queues_max (ENOSPC), counted per IPC namespace over all users.
-    const enospc = ((): CheckResult => {
+    const enospc = tagged('MQ-QUEUES-MAX', ((): CheckResult => {
       if (sysResource) return PASS;
       if (!m.queues_max.ok) return unknown(`fs.mqueue.queues_max: ${m.queues_max.reason}`, { root: true });
       if (usage.queuesInUse === undefined) {
@@ -173,7 +173,7 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
         return enospcFail(held.queues, m.queues_max.value, why) ?? unknown(why, { root: true });
       }
       return liftable(enospcFail(usage.queuesInUse + held.queues, m.queues_max.value)) ?? PASS;
-    })();
+    })());
     function enospcFail(inUse: number, max: number, bound?: string): CheckResult | undefined {
       const failsAt = firstOver(inUse, 1, max);
       if (failsAt > count) return undefined;
@@ -207,13 +207,13 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
       const maxmsg = pick(m.msg_max, m.msg_default);
       const msgsize = pick(m.msgsize_max, m.msgsize_default);
       if (typeof maxmsg === 'string' || typeof msgsize === 'string') {
-        const noDefault = unknown(`the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}`, { root: true });
+        const noDefault = tagged('MQ-DEFAULT-ATTR', unknown(`the default attr: ${typeof maxmsg === 'string' ? maxmsg : msgsize}`, { root: true }));
         return { checks: era.einvalBeforeEnospc ? [noDefault, mapping, enospc] : [mapping, enospc, noDefault], attr: null };
       }
       attr = { maxmsg, msgsize };
     }
-    const validity = attrChecks(attr, req.attr !== null);
-    const charge = rlimitCheck(attr);
+    const validity = attrChecks(attr, req.attr !== null).map((c) => tagged(c.kind === 'fail' && c.blocker.kind === 'request' && c.blocker.rule === 'size-overflow' ? 'MQ-OVERFLOW' : 'MQ-ATTR', c));
+    const charge = tagged('MQ-RLIMIT-MSGQUEUE', rlimitCheck(attr));
     // Before 4.16 do_create() validated attr before the VFS create; since, the create comes first.
     const ordered = era.einvalBeforeEnospc ? [...validity, mapping, enospc] : [mapping, enospc, ...validity];
     checks.push(...ordered, charge);
@@ -305,7 +305,13 @@ export function predictMqOpen(snap: Snapshot, req: MqOpenRequest, held: Held = {
     });
   }
 
-  const ordered = [...nameChecks, nofileCheck, ...lookupChecks, ...existenceChecks, ...creationChecks];
+  const ordered = [
+    ...nameChecks.map((c) => tagged('MQ-NAME', c)),
+    nofileCheck,
+    ...lookupChecks.map((c) => tagged('MQ-LOOKUP', c)),
+    ...existenceChecks.map((c) => tagged('MQ-EXISTING', c)),
+    ...creationChecks,
+  ];
   const outcome = decide(ordered, count);
   const blockers = ordered.flatMap((c) => (c.kind === 'fail' ? [c.blocker] : []));
 
@@ -371,7 +377,8 @@ function decide(ordered: CheckResult[], count: number): Outcome {
     unknowns.length === 0 || (chosen !== undefined && chosen.failsAt === 1 && ordered.slice(0, chosen.index).every((c) => !uncertain(c)));
   const base = { call: 'mq_open' as const, count, unknowns, ifUnknownsFavourable: chosen?.errno ?? null };
   const certainWith = certaintyOf(ordered);
-  const extra = certainWith ? { certainWith } : {};
+  const unknownChecks = ordered.flatMap((c) => (c.id && c.kind === 'unknown' ? [{ id: c.id, reason: c.reason }] : c.id && c.kind === 'fail' && c.bound ? [{ id: c.id, reason: c.bound }] : []));
+  const extra = { ...(certainWith ? { certainWith } : {}), ...(unknownChecks.length ? { unknownChecks } : {}) };
   if (chosen) {
     const definite = errnoCertain && (chosen.failsAt === 1 || !uncertain(ordered[chosen.index]!));
     return { ...base, verdict: 'failure', errno: chosen.errno, errnoCertain, opened: chosen.failsAt - 1, ...(definite ? {} : extra) };

@@ -17,6 +17,22 @@ export type Errno =
 
 export type Access = 'rdonly' | 'wronly' | 'rdwr';
 
+/** The checks mq_open's prediction makes, in the kernel's order; stable names for --ignore and scripts. */
+export const CHECK_IDS = [
+  'MQ-NAME',
+  'MQ-DESCRIPTOR',
+  'MQ-LOOKUP',
+  'MQ-EXISTING',
+  'MQ-KERNEL-RULES',
+  'MQ-ID-MAPPING',
+  'MQ-QUEUES-MAX',
+  'MQ-DEFAULT-ATTR',
+  'MQ-ATTR',
+  'MQ-OVERFLOW',
+  'MQ-RLIMIT-MSGQUEUE',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
 export interface MqAttr {
   maxmsg: number;
   msgsize: number;
@@ -63,6 +79,8 @@ export type LimitName =
 /** A limit set too low: raising it removes the blocker. */
 export interface LimitBlocker {
   kind: 'limit';
+  /** The check that found it. */
+  id?: CheckId;
   errno: Errno;
   limit: LimitName;
   /** Where the value comes from, e.g. "/proc/sys/fs/mqueue/msg_max (private IPC namespace)". */
@@ -78,6 +96,7 @@ export interface LimitBlocker {
 /** Something about the request itself that no setting fixes. */
 export interface RequestBlocker {
   kind: 'request';
+  id?: CheckId;
   errno: Errno;
   rule:
     | 'libc-name'
@@ -120,6 +139,8 @@ export interface Outcome {
   ifUnknownsFavourable: Errno | null;
   /** What would make an uncertain answer definite; absent when it is definite. */
   certainWith?: Certainty;
+  /** The checks that could not be told, with why (the ones `preflight --ignore` can name). */
+  unknownChecks?: Array<{ id: CheckId; reason: string }>;
 }
 
 /** What removes an uncertainty: measuring (--measure), privileges (root on the host), the launcher, or --pid. */

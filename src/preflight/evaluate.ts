@@ -2,7 +2,7 @@
 // Each kind is predicted holding the queues of the kinds before it, as the
 // application opens them one after another, and the limits' needs are merged.
 import { type Held, predictMqOpen } from '../model/predict-mq-open.js';
-import type { Blocker, LimitBlocker, MqAttr, Prediction } from '../model/types.js';
+import type { Blocker, CheckId, LimitBlocker, MqAttr, Prediction } from '../model/types.js';
 import type { Snapshot } from '../snapshot.js';
 
 export interface QueueKind {
@@ -17,6 +17,8 @@ export interface Evaluation {
   blockers: Blocker[];
   /** A value a check needs could not be read. */
   unknowns: string[];
+  /** The checks that could not be told, by id (each once, with its first reason). */
+  unknownChecks: Array<{ id: CheckId; reason: string }>;
 }
 
 export function evaluateWorkload(snap: Snapshot, kinds: QueueKind[]): Evaluation {
@@ -37,7 +39,9 @@ export function evaluateWorkload(snap: Snapshot, kinds: QueueKind[]): Evaluation
     held.bytes += p.cost.bytes * kind.count;
   }
   const unknowns = [...new Set(predictions.flatMap((p) => p.outcome.unknowns))];
-  return { predictions, blockers: [...limits.values(), ...others], unknowns };
+  const unknownChecks = new Map<CheckId, string>();
+  for (const p of predictions) for (const u of p.outcome.unknownChecks ?? []) if (!unknownChecks.has(u.id)) unknownChecks.set(u.id, u.reason);
+  return { predictions, blockers: [...limits.values(), ...others], unknowns, unknownChecks: [...unknownChecks].map(([id, reason]) => ({ id, reason })) };
 }
 
 export const describeKinds = (kinds: QueueKind[]): string =>

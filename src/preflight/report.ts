@@ -1,7 +1,7 @@
 // The failed-checks report, in the shape operators know from Elasticsearch's
 // bootstrap checks: a count, then one numbered line per check with the actual
 // and the required value, then the change for each container runtime.
-import type { Blocker, LimitBlocker } from '../model/types.js';
+import type { Blocker, CheckId, LimitBlocker } from '../model/types.js';
 import { KERNEL_DEFAULTS } from '../model/cost.js';
 import { groupDigits as n } from '../model/units.js';
 import { rlim } from '../render/format.js';
@@ -36,10 +36,16 @@ function runtimeLines(b: LimitBlocker): string[] {
   ];
 }
 
-export function failedChecksReport(blockers: Blocker[], appliedNote: string[]): string {
-  const out = [`ERROR: [${blockers.length}] preflight check${blockers.length === 1 ? '' : 's'} failed; the application was not started:`];
+export function failedChecksReport(
+  blockers: Blocker[],
+  appliedNote: string[],
+  unknown: Array<{ id: CheckId; reason: string }> = [],
+  ignored: string[] = [],
+): string {
+  const total = blockers.length + unknown.length;
+  const out = [`ERROR: [${total}] preflight check${total === 1 ? '' : 's'} ${blockers.length ? 'failed' : 'could not be told'}; the application was not started:`];
   blockers.forEach((b, i) => {
-    const tag = `[${i + 1}]`;
+    const tag = `[${i + 1}]${b.id ? ` ${b.id}` : ''}`;
     switch (b.kind) {
       case 'limit': {
         const hardTooLow = b.hard !== undefined && b.hard !== 'unlimited' && b.hard < b.needed;
@@ -57,6 +63,13 @@ export function failedChecksReport(blockers: Blocker[], appliedNote: string[]): 
       }
     }
   });
+  unknown.forEach((u, i) => {
+    out.push(`[${blockers.length + i + 1}] ${u.id}: could not be told: ${u.reason}`);
+  });
+  if (unknown.length) {
+    out.push(`To start anyway, name what may stay unknown: --ignore ${[...new Set(unknown.map((u) => u.id))].join(',')} (or MQ_DOCTOR_IGNORE; "all" ignores every check).`);
+  }
+  if (ignored.length) out.push('Ignored (--ignore):', ...ignored.map((l) => `  ${l}`));
   const D = KERNEL_DEFAULTS;
   out.push(`A container with its own IPC namespace (the default) starts from the kernel defaults (msg_max ${D.msg_max}, msgsize_max ${D.msgsize_max}, queues_max ${D.queues_max}), whatever the host's sysctl.d says.`);
   if (appliedNote.length) out.push('Already raised from inside:', ...appliedNote.map((l) => `  ${l}`));

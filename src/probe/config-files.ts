@@ -1,7 +1,8 @@
 // Reads the configuration that decides what wins at boot: sysctl.d ordering,
 // logind's RemoveIPC, users. Everything is read under --root so image trees work.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as C, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Account, type ConfigFile, type EffectiveLimits, pamLimits, systemdLimits, unitFilesInOrder } from '../tune/limits-rules.js';
 
 /** sysctl.d(5): same-named files in earlier directories mask later ones. */
 const SYSCTL_DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'];
@@ -11,11 +12,25 @@ export interface SysctlFile {
   values: Map<string, string>;
 }
 
-const read = (root: string, path: string): string | null => {
+/**
+ * A configuration file's text, or null. O_NONBLOCK and a regular-file check: a
+ * FIFO or a device planted among the files must not hang mq-doctor, and is not
+ * configuration anyway. Symlinks are followed, as the tools reading them do.
+ */
+export const read = (root: string, path: string): string | null => {
+  let fd: number;
   try {
-    return readFileSync(join(root, path), 'utf8');
+    fd = openSync(join(root, path), C.O_RDONLY | C.O_NONBLOCK);
   } catch {
     return null;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return null;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 };
 
@@ -113,43 +128,53 @@ export function highestConfiguredSysctls(root: string): Map<string, { value: num
   return out;
 }
 
-type RlimitKey = 'RLIMIT_MSGQUEUE' | 'RLIMIT_NOFILE';
-const ITEM: Record<string, RlimitKey> = { msgqueue: 'RLIMIT_MSGQUEUE', nofile: 'RLIMIT_NOFILE', LimitMSGQUEUE: 'RLIMIT_MSGQUEUE', LimitNOFILE: 'RLIMIT_NOFILE' };
+/** limits.conf, then limits.d/*.conf in order: what pam_limits reads. */
+export function limitsFiles(root: string): ConfigFile[] {
+  const paths = ['/etc/security/limits.conf', ...list(root, '/etc/security/limits.d').filter((f) => f.endsWith('.conf')).sort().map((f) => `/etc/security/limits.d/${f}`)];
+  return paths.flatMap((path) => {
+    const text = read(root, path);
+    return text === null ? [] : [{ path, text }];
+  });
+}
 
-/** "unlimited", "infinity" and "-1" all mean no limit. */
-const limitNumber = (v: string): number => (/^(unlimited|infinity|-1)$/i.test(v) ? Infinity : /^\d+$/.test(v) ? Number(v) : NaN);
+/** A user as pam_limits matches it: its uid and every group it is in (from <root>/etc/passwd and group). */
+export function accountOf(root: string, user: string): Account {
+  const passwd = (read(root, '/etc/passwd') ?? '').split('\n').map((l) => l.split(':'));
+  const entry = passwd.find((f) => f[0] === user);
+  const uid = entry && /^\d+$/.test(entry[2] ?? '') ? Number(entry[2]) : null;
+  const gid = entry && /^\d+$/.test(entry[3] ?? '') ? Number(entry[3]) : null;
+  const groups = (read(root, '/etc/group') ?? '').split('\n').flatMap((l) => {
+    const f = l.split(':');
+    const members = (f[3] ?? '').split(',').filter(Boolean);
+    return f[0] && (members.includes(user) || (gid !== null && Number(f[2]) === gid)) ? [f[0]] : [];
+  });
+  return { user, uid, groups };
+}
 
-/**
- * The highest hard RLIMIT_MSGQUEUE / RLIMIT_NOFILE already configured for an
- * owner: limits.conf and limits.d lines for a user (its name or "*"), the unit
- * file and its drop-ins for a service.
- */
-export function highestConfiguredRlimits(
+/** The files systemd reads for a unit under root, with their text. */
+export function unitFiles(root: string, unit: string): ConfigFile[] {
+  const exists = (p: string) => read(root, p) !== null;
+  return unitFilesInOrder(unit, (dir) => list(root, dir), exists).flatMap((path) => {
+    const text = read(root, path);
+    return text === null ? [] : [{ path, text }];
+  });
+}
+
+/** The limits an owner ends up with: pam_limits for a login user, systemd for a service. */
+export function effectiveLimits(
   root: string,
   owner: { kind: 'user'; user: string } | { kind: 'service'; service: string } | { kind: 'none' },
-): Partial<Record<RlimitKey, { value: number; source: string }>> {
-  const out: Partial<Record<RlimitKey, { value: number; source: string }>> = {};
-  const note = (key: RlimitKey | undefined, value: number, source: string) => {
-    if (key && !Number.isNaN(value) && value > (out[key]?.value ?? -1)) out[key] = { value, source };
-  };
-  if (owner.kind === 'user') {
-    const files = ['/etc/security/limits.conf', ...list(root, '/etc/security/limits.d').filter((f) => f.endsWith('.conf')).sort().map((f) => `/etc/security/limits.d/${f}`)];
-    for (const path of files) {
-      for (const line of (read(root, path) ?? '').split('\n')) {
-        const [domain, type, item, value] = line.trim().split(/\s+/);
-        if (!value || line.trim().startsWith('#') || (domain !== owner.user && domain !== '*') || (type !== 'hard' && type !== '-')) continue;
-        note(ITEM[item!], limitNumber(value), path);
-      }
-    }
-  } else if (owner.kind === 'service') {
-    const dirs = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
-    const files = dirs.flatMap((d) => [
-      `${d}/${owner.service}`,
-      ...list(root, `${d}/${owner.service}.d`).filter((f) => f.endsWith('.conf')).map((f) => `${d}/${owner.service}.d/${f}`),
-    ]);
-    for (const path of files) {
-      for (const m of (read(root, path) ?? '').matchAll(/^\s*(LimitMSGQUEUE|LimitNOFILE)\s*=\s*(?:[^:\s]+:)?(\S+)\s*$/gm)) note(ITEM[m[1]!], limitNumber(m[2]!), path);
+): EffectiveLimits {
+  switch (owner.kind) {
+    case 'user':
+      return pamLimits(limitsFiles(root), accountOf(root, owner.user));
+    case 'service':
+      return systemdLimits(unitFiles(root, owner.service));
+    case 'none':
+      return { soft: {}, hard: {} };
+    default: {
+      const never: never = owner;
+      throw new Error(`unknown owner ${JSON.stringify(never)}`);
     }
   }
-  return out;
 }

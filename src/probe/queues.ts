@@ -92,7 +92,19 @@ export function mountIsOwnNamespace(dir: string, names: string[], addon: Avail<N
   const { mqOpen, mqClose, constants: c } = addon.value;
   for (const name of names.slice(0, 8)) {
     const r = mqOpen(`/${name}`, c.O_RDONLY | c.O_NONBLOCK, 0, null);
-    if (!r.ok && r.errno === 'ENOENT') return have(false);
+    if (!r.ok && r.errno === 'ENOENT') {
+      // Unlinked since the listing (queues come and go): that proves nothing. Still
+      // in the mount but not in our namespace: the mount is another namespace's.
+      let stillThere = false;
+      try {
+        statSync(`${dir}/${name}`);
+        stillThere = true;
+      } catch {
+        stillThere = false;
+      }
+      if (stillThere) return have(false);
+      continue;
+    }
     if (!r.ok) continue; // e.g. EACCES: try a queue we may open
     try {
       const viaName = fstatSync(r.fd);

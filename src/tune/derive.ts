@@ -35,6 +35,15 @@ export const DEFAULTS: Record<SettingKey, number> = {
   RLIMIT_NOFILE: 1024,
 };
 
+/** fs.nr_open's ceiling (NR_OPEN): no RLIMIT_NOFILE can be higher. */
+export const NR_OPEN_MAX = 1_073_741_816;
+
+/**
+ * The most an rlimit is written as here: an exact decimal (RLIM_INFINITY is
+ * 2^64-1, but a JSON number above 2^53-1 is already rounded).
+ */
+export const RLIMIT_MAX: Record<RlimitKey, number> = { RLIMIT_MSGQUEUE: Number.MAX_SAFE_INTEGER, RLIMIT_NOFILE: NR_OPEN_MAX };
+
 /** The ranges the kernel accepts (ipc/mq_sysctl.c, ipc/ipc_sysctl.c); writes outside fail with EINVAL. */
 export const RANGES: Record<SysctlKey, [number, number]> = {
   'fs.mqueue.msg_max': [1, HARD_MSGMAX],
@@ -130,9 +139,11 @@ export function deriveSettings(profile: Profile, ctx: DeriveContext): Derivation
     need.set(key, { key, value, why: derived ? `set in the profile (the workload needs ${fmt(derived.value)})` : 'set in the profile', from: 'settings' });
   }
   for (const s of need.values()) {
-    if (!isSysctlKey(s.key)) continue;
-    const [lo, hi] = RANGES[s.key];
-    if (s.value < lo || s.value > hi) errors.push({ pointer: s.from === 'settings' ? `/settings/${s.key}` : '/workload', message: `${s.key} = ${fmt(s.value)} is outside the range the kernel accepts (${fmt(lo)} … ${fmt(hi)})` });
+    const [lo, hi] = isSysctlKey(s.key) ? RANGES[s.key] : [0, RLIMIT_MAX[s.key as RlimitKey]];
+    if (!Number.isSafeInteger(s.value) || s.value < lo || s.value > hi) {
+      const range = isSysctlKey(s.key) ? 'the range the kernel accepts' : s.key === 'RLIMIT_NOFILE' ? 'what fs.nr_open can allow' : 'what can be written exactly';
+      errors.push({ pointer: s.from === 'settings' ? `/settings/${s.key}` : '/workload', message: `${s.key} = ${Number.isSafeInteger(s.value) ? fmt(s.value) : String(s.value)} is outside ${range} (${fmt(lo)} … ${fmt(hi)})` });
+    }
   }
   if (errors.length > 0) return { ok: false, errors };
   const order = [...SYSCTL_KEYS, ...RLIMIT_KEYS] as readonly SettingKey[];

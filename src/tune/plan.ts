@@ -3,7 +3,7 @@
 import { type DerivedSetting, isSysctlKey, type SettingKey, type SysctlKey } from './derive.js';
 import type { Profile } from './profile.js';
 import { FILES, type Owner, type RenderInput } from './render/common.js';
-import { renderLimits } from './render/limits.js';
+import { limitsBlocks, limitsDomain, renderLimits } from './render/limits.js';
 import { renderSysctl } from './render/sysctl.js';
 import { renderSystemd } from './render/systemd.js';
 import { groupDigits as fmt } from '../model/units.js';
@@ -27,20 +27,26 @@ export interface Plan {
   sysctls: Array<{ key: SysctlKey; value: number; raiseOnly: boolean }>;
   decisions: Decision[];
   warnings: string[];
+  /** What the apply does to the other owners sharing a file (limits.d): kept as they are. */
+  otherOwners: string[];
 }
 
-/** Values mq-doctor wrote before, read back from its own files. */
-export function valuesInOwnFiles(files: CurrentState['files']): Partial<Record<SettingKey, number>> {
+/**
+ * Values mq-doctor wrote before for this owner, read back from its own files:
+ * in limits.d only this owner's block counts, never another owner's.
+ */
+export function valuesInOwnFiles(files: CurrentState['files'], owner: Owner): Partial<Record<SettingKey, number>> {
   const out: Partial<Record<SettingKey, number>> = {};
   for (const [path, text] of Object.entries(files)) {
     if (!text) continue;
-    for (const line of text.split('\n')) {
+    const lines = path === FILES.limits ? (limitsBlocks(text).get(limitsDomain({ owner })) ?? []) : text.split('\n');
+    for (const line of lines) {
       const sysctl = /^\s*([a-z_.]+)\s*=\s*(\d+)\s*$/.exec(line);
       if (path === FILES.sysctl && sysctl && isSysctlKey(sysctl[1] as SettingKey)) out[sysctl[1] as SysctlKey] = Number(sysctl[2]);
       const limits = /^\S+\s+hard\s+(msgqueue|nofile)\s+(\d+)/.exec(line);
-      if (limits) out[limits[1] === 'msgqueue' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(limits[2]);
+      if (path === FILES.limits && limits) out[limits[1] === 'msgqueue' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(limits[2]);
       const unit = /^Limit(MSGQUEUE|NOFILE)=(?:\d+:)?(\d+)\s*$/.exec(line);
-      if (unit) out[unit[1] === 'MSGQUEUE' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(unit[2]);
+      if (path !== FILES.sysctl && path !== FILES.limits && unit) out[unit[1] === 'MSGQUEUE' ? 'RLIMIT_MSGQUEUE' : 'RLIMIT_NOFILE'] = Number(unit[2]);
     }
   }
   return out;
@@ -53,7 +59,7 @@ export function planApply(
   current: CurrentState,
   opts: { allowLower: boolean; live: boolean; producer: string },
 ): Plan {
-  const own = valuesInOwnFiles(current.files);
+  const own = valuesInOwnFiles(current.files, owner);
   const decisions: Decision[] = [];
   const warnings: string[] = [];
   const written: DerivedSetting[] = settings.map((s) => {
@@ -79,7 +85,7 @@ export function planApply(
   if (hasRlimits) {
     switch (owner.kind) {
       case 'user':
-        files.push({ path: FILES.limits, content: renderLimits(input)! });
+        files.push({ path: FILES.limits, content: renderLimits(input, current.files[FILES.limits] ?? null)! });
         break;
       case 'service':
         files.push({ path: FILES.dropIn(owner.service), content: renderSystemd(input)! });
@@ -96,5 +102,6 @@ export function planApply(
   const sysctls = opts.live
     ? written.flatMap((s) => (isSysctlKey(s.key) && current.live[s.key] !== s.value ? [{ key: s.key, value: s.value, raiseOnly: !opts.allowLower }] : []))
     : [];
-  return { files, sysctls, decisions, warnings };
+  const otherOwners = owner.kind === 'user' ? [...limitsBlocks(current.files[FILES.limits] ?? null).keys()].filter((d) => d !== limitsDomain({ owner })) : [];
+  return { files, sysctls, decisions, warnings, otherOwners };
 }

@@ -45,7 +45,7 @@ export interface PlannedFile {
   /** Absolute path as on the target system, e.g. /etc/sysctl.d/60-mq-doctor.conf. */
   path: string;
   content: string;
-  /** Default 0o644. */
+  /** Default: the replaced file's mode, or 0o644 for a new one. */
   mode?: number;
 }
 
@@ -91,7 +91,10 @@ export interface ApplyReport {
 export interface RollbackReport {
   transaction: string | null;
   restored: string[];
+  /** Files the apply created, removed again. */
   removed: string[];
+  /** Directories the apply created, removed again now that they are empty. */
+  removedDirs: string[];
   sysctls: Array<{ key: string; value: number; ok: boolean; error?: string }>;
   ok: boolean;
   message: string;
@@ -148,14 +151,15 @@ function inspect(root: string, plan: ApplyPlan, procRoot: string): Inspection {
       const abs = posix.join(root, ...parts);
       if (seen.has(abs)) throw new WriterError('EINVAL', `EINVAL: ${f.path} is planned twice`);
       seen.add(abs);
-      const mode = f.mode ?? DEFAULT_MODE;
-      if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-        throw new WriterError('EINVAL', `EINVAL: ${String(mode)} is not a file mode (${f.path})`);
+      if (f.mode !== undefined && (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777)) {
+        throw new WriterError('EINVAL', `EINVAL: ${String(f.mode)} is not a file mode (${f.path})`);
       }
       if (typeof f.content !== 'string') throw new WriterError('EINVAL', `EINVAL: the content for ${f.path} is not a string`);
       const data = Buffer.from(f.content, 'utf8');
       const missing = missingParents(root, parts);
       const old = missing.length > 0 ? null : readRegular(abs, f.path);
+      // A file replaced keeps its mode (an administrator's 0640 stays 0640) unless the plan says otherwise.
+      const mode = f.mode ?? old?.mode ?? DEFAULT_MODE;
       if (old && old.mode === mode && old.data.equals(data)) return { kind: 'unchanged' };
       return { kind: 'write', abs, parts, data, mode, old, missing };
     } catch (e) {
@@ -381,6 +385,7 @@ const report = (r: Partial<RollbackReport> & { message: string; ok: boolean }): 
   transaction: null,
   restored: [],
   removed: [],
+  removedDirs: [],
   sysctls: [],
   ...r,
 });
@@ -483,7 +488,7 @@ function undo(root: string, stateAbs: string, txnAbs: string, m: Manifest, procR
       problems.push(`${f.path}: ${describe(e)}`);
     }
   }
-  removed.push(...removeEmptyDirs(root, m.dirs));
+  const removedDirs = removeEmptyDirs(root, m.dirs);
 
   const here = ipcNamespace(procRoot);
   const sysctls = [...m.sysctls].reverse().flatMap((s): RollbackReport['sysctls'] => {
@@ -514,12 +519,13 @@ function undo(root: string, stateAbs: string, txnAbs: string, m: Manifest, procR
       transaction: m.id,
       restored,
       removed,
+      removedDirs,
       sysctls,
       ok,
       message: `rollback of ${m.id} is incomplete: ${[...problems, ...failedSysctls].join('; ')}. The transaction is kept: fix this and run rollback again.`,
     };
   }
-  const done = `restored ${restored.length} file(s), removed ${removed.length} path(s), ${sysctls.length} sysctl(s) back to their old values`;
+  const done = `restored ${restored.length} file(s), removed ${removed.length} file(s)${removedDirs.length ? ` and ${removedDirs.length} empty director${removedDirs.length === 1 ? 'y' : 'ies'} it had created` : ''}, ${sysctls.length} sysctl(s) back to their old values`;
   try {
     m.state = 'rolled-back';
     writeManifest(txnAbs, m, checkpoint);
@@ -530,12 +536,13 @@ function undo(root: string, stateAbs: string, txnAbs: string, m: Manifest, procR
       transaction: m.id,
       restored,
       removed,
+      removedDirs,
       sysctls,
       ok: false,
       message: `rolled back ${m.id} (${done}) but could not file it away: ${describe(e)}. Running rollback again finishes this.`,
     };
   }
-  return { transaction: m.id, restored, removed, sysctls, ok, message: `rolled back ${m.id}: ${done}` };
+  return { transaction: m.id, restored, removed, removedDirs, sysctls, ok, message: `rolled back ${m.id}: ${done}` };
 }
 
 /** Out of backups/, so the next rollback finds the apply before this one. */

@@ -111,6 +111,28 @@ export interface WatchEvent {
 }
 
 const isFull = (q: QueueStat) => q.messages !== null && q.maxMessages !== null && q.maxMessages > 0 && q.messages >= q.maxMessages;
+/** Whether a probe could tell if the queue is full: an unreadable one is neither full nor not full. */
+const known = (q: QueueStat) => q.messages !== null && q.maxMessages !== null;
+
+/**
+ * What the next probe is compared with: this one, except where it could not
+ * tell. A namespace that was not read, or a queue whose attrs could not be
+ * read (unlinked mid-scan, busy), keeps its last known state, so a flaky read
+ * never logs a queue as full again, or as no longer full, when nothing changed.
+ */
+export function carryForward(prev: Analysis | null, cur: Analysis): Analysis {
+  if (!prev) return cur;
+  const curNs = new Map(cur.namespaces.map((n) => [n.inode, n]));
+  const namespaces = cur.namespaces.map((ns) => {
+    const before = prev.namespaces.find((p) => p.inode === ns.inode);
+    if (!before) return ns;
+    if (ns.queuesInUse === null) return before;
+    const old = new Map(before.queues.map((q) => [q.name, q]));
+    return { ...ns, queues: ns.queues.map((q) => (known(q) ? q : (old.get(q.name) ?? q))) };
+  });
+  for (const ns of prev.namespaces) if (!curNs.has(ns.inode)) namespaces.push(ns);
+  return { ...cur, namespaces };
+}
 
 /** What changed between two probes: threshold crossings, queues filling up, drift, the probe failing. */
 export function transitions(prev: Analysis | null, cur: Analysis): WatchEvent[] {
@@ -130,8 +152,11 @@ export function transitions(prev: Analysis | null, cur: Analysis): WatchEvent[] 
       const was = before && before.queuesInUse !== null ? levelOf(before.queuesInUse, before.queuesMax) : 0;
       crossing('queues in use of fs.mqueue.queues_max', { namespace: ns.inode, queues: ns.queuesInUse, queues_max: ns.queuesMax }, was, levelOf(ns.queuesInUse, ns.queuesMax));
     }
+    // Not read this time: nothing is known to have changed.
+    if (ns.queuesInUse === null) continue;
     const wasFull = new Set((before?.queues ?? []).filter(isFull).map((q) => q.name));
     for (const q of ns.queues) {
+      if (!known(q)) continue;
       if (isFull(q) && !wasFull.has(q.name)) events.push({ level: 'warn', msg: 'queue is full: senders block or get EAGAIN', fields: { namespace: ns.inode, queue: q.name, messages: q.messages } });
       if (!isFull(q) && wasFull.has(q.name)) events.push({ level: 'info', msg: 'queue is no longer full', fields: { namespace: ns.inode, queue: q.name, messages: q.messages } });
     }

@@ -63,7 +63,7 @@ describe.skipIf(skip !== null)('preflight in a private IPC + PID namespace', () 
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^ERROR: \[1\] preflight check failed; the application was not started:$/m);
     // At least the queue's 59,328,000 bytes, plus whatever root holds elsewhere (measured: root's budget is the machine's).
-    const needed = /^\[1\]: soft RLIMIT_MSGQUEUE .* \[400,000\] is too low, increase to at least \[([\d,]+)\]; the hard limit is \[819,200\]/m.exec(r.stderr);
+    const needed = /^\[1\] MQ-RLIMIT-MSGQUEUE: soft RLIMIT_MSGQUEUE .* \[400,000\] is too low, increase to at least \[([\d,]+)\]; the hard limit is \[819,200\]/m.exec(r.stderr);
     expect(needed, r.stderr).not.toBeNull();
     const bytes = Number(needed![1]!.replace(/,/g, ''));
     expect(bytes).toBeGreaterThanOrEqual(59_328_000);

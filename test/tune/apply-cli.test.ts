@@ -123,7 +123,7 @@ describe('apply into an alternate root', () => {
   });
 
   it.each([
-    [['apply', '--profile', '/nonexistent.json'], /cannot read profile \/nonexistent\.json \(ENOENT\)/],
+    [['apply', '--profile', '/nonexistent.json'], /cannot read profile \/nonexistent\.json: ENOENT/],
     [['apply'], /apply needs --profile FILE/],
     [['apply', '--profile', PROFILE, '--root', 'relative'], /--root must be an absolute path/],
     [['apply', '--profile', PROFILE, '--root', '/nonexistent-root'], /--root \/nonexistent-root is not an existing directory/],

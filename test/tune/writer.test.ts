@@ -163,7 +163,8 @@ describe('apply and rollback', () => {
     const back2 = await rollbackLast(root);
     expect(back2.ok).toBe(true);
     expect(back2.transaction).toBe(r1.transaction);
-    expect(back2.removed).toEqual(expect.arrayContaining([SYSCTL_CONF, LIMITS_CONF, DROP_IN, DROP_IN_DIR]));
+    expect([...back2.removed].sort()).toEqual([SYSCTL_CONF, LIMITS_CONF, DROP_IN].sort());
+    expect(back2.removedDirs).toEqual(expect.arrayContaining([DROP_IN_DIR, '/etc/security/limits.d', '/etc/sysctl.d']));
     for (const f of first) expect(existsSync(at(root, f.path))).toBe(false);
     expect(existsSync(at(root, DROP_IN_DIR))).toBe(false);
 
@@ -176,11 +177,22 @@ describe('apply and rollback', () => {
   it('replaces a file whose content matches but whose mode does not, keeping its owner', async () => {
     const root = makeRoot();
     put(root, SYSCTL_CONF, 'same\n', 0o600);
-    const r = await applyPlan(plan(root, [{ path: SYSCTL_CONF, content: 'same\n' }]));
+    const r = await applyPlan(plan(root, [{ path: SYSCTL_CONF, content: 'same\n', mode: 0o644 }]));
     expect(r.files).toEqual([{ path: SYSCTL_CONF, action: 'replaced' }]);
     expect(modeOf(at(root, SYSCTL_CONF))).toBe(0o644);
     await rollbackLast(root);
     expect(modeOf(at(root, SYSCTL_CONF))).toBe(0o600);
+  });
+
+  it('a replaced file keeps its mode unless the plan names one (an administrator\'s 0640 stays 0640)', async () => {
+    const root = makeRoot();
+    put(root, SYSCTL_CONF, 'old\n', 0o640);
+    const same = await applyPlan(plan(root, [{ path: SYSCTL_CONF, content: 'old\n' }]));
+    expect(same.files).toEqual([{ path: SYSCTL_CONF, action: 'unchanged' }]);
+    const r = await applyPlan(plan(root, [{ path: SYSCTL_CONF, content: 'new\n' }]));
+    expect(r.files).toEqual([{ path: SYSCTL_CONF, action: 'replaced' }]);
+    expect(content(root, SYSCTL_CONF)).toBe('new\n');
+    expect(modeOf(at(root, SYSCTL_CONF))).toBe(0o640);
   });
 
   it('a rollback leaves alone a file edited since the apply, and keeps the transaction for another try', async () => {
@@ -194,7 +206,7 @@ describe('apply and rollback', () => {
     expect(content(root, LIMITS_CONF)).toBe('edited by the admin\n');
     // Put back what mq-doctor wrote: the retry now completes.
     writeFileSync(at(root, LIMITS_CONF), 'limits\n');
-    expect(await rollbackLast(root)).toMatchObject({ ok: true, transaction: r.transaction, restored: [], removed: [LIMITS_CONF, '/etc/security/limits.d', '/etc/security'] });
+    expect(await rollbackLast(root)).toMatchObject({ ok: true, transaction: r.transaction, restored: [], removed: [LIMITS_CONF], removedDirs: ['/etc/security/limits.d', '/etc/security'] });
   });
 
   it('readCurrent and resolveUnderRoot stay under the root', () => {
@@ -279,7 +291,7 @@ describe('live sysctls against a fake /proc', () => {
     expect(existsSync(at(root, LIMITS_CONF))).toBe(false);
 
     const back = await rollbackLast(root, { procRoot: proc });
-    expect(back).toMatchObject({ ok: true, removed: [SYSCTL_CONF, '/etc/sysctl.d', '/etc'], sysctls: [{ key: 'fs.mqueue.msg_max', value: 10, ok: true }] });
+    expect(back).toMatchObject({ ok: true, removed: [SYSCTL_CONF], removedDirs: ['/etc/sysctl.d', '/etc'], sysctls: [{ key: 'fs.mqueue.msg_max', value: 10, ok: true }] });
     expect(readSysctl('fs.mqueue.msg_max', proc)).toBe(10);
   });
 });

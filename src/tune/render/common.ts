@@ -1,6 +1,7 @@
 import { groupDigits } from '../../model/units.js';
 import { type DerivedSetting, isSysctlKey, type SysctlKey } from '../derive.js';
 import type { Profile } from '../profile.js';
+import { comment, decimal } from './encode.js';
 
 export type Owner = { kind: 'user'; user: string } | { kind: 'service'; service: string } | { kind: 'none' };
 
@@ -24,15 +25,19 @@ export const rlimit = (s: DerivedSetting[], key: 'RLIMIT_MSGQUEUE' | 'RLIMIT_NOF
 export function header(input: RenderInput, path: string, lines: string[]): string[] {
   const p = input.profile;
   return [
-    `# ${path}`,
-    `# Written by ${input.producer} from profile "${p.name}".${p.description ? ` ${p.description}` : ''}`,
-    ...lines.map((l) => `# ${l}`),
+    comment(path),
+    comment(`Written by ${input.producer} from profile "${p.name}".`),
+    ...(p.description ? [comment(`Profile description: ${p.description}`)] : []),
+    ...lines.map(comment),
   ];
 }
 
 /** "# why" above each value, so the file explains itself. */
 export function explained(s: DerivedSetting, line: string): string[] {
-  return ['', `# ${s.why}`, line];
+  return ['', comment(s.why), line];
 }
+
+/** A setting's value as the files write it: an exact decimal. */
+export const value = (s: DerivedSetting): string => decimal(s.value);
 
 export const n = groupDigits;

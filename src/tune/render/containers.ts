@@ -1,6 +1,7 @@
 // docker/podman run flags, Compose, Kubernetes and Podman quadlet: the same
 // settings in each runtime's words. IPC-namespaced sysctls and rlimits only.
-import { n, type RenderInput, rlimit, sysctls } from './common.js';
+import { n, type RenderInput, rlimit, sysctls, value } from './common.js';
+import { comment, decimal } from './encode.js';
 
 const ULIMITS = [
   ['RLIMIT_MSGQUEUE', 'msgqueue'],
@@ -10,7 +11,7 @@ const ULIMITS = [
 function ulimits(input: RenderInput) {
   return ULIMITS.flatMap(([key, name]) => {
     const s = rlimit(input.settings, key);
-    return s ? [{ name, value: s.value, why: s.why }] : [];
+    return s ? [{ name, value: decimal(s.value), why: s.why }] : [];
   });
 }
 
@@ -18,10 +19,10 @@ const NAMESPACE_NOTE = 'A private IPC namespace (Docker and Podman default) star
 
 export function renderDocker(input: RenderInput): string {
   const flags = [
-    ...sysctls(input.settings).map((s) => `--sysctl ${s.key}=${s.value}`),
+    ...sysctls(input.settings).map((s) => `--sysctl ${s.key}=${value(s)}`),
     ...ulimits(input).map((u) => `--ulimit ${u.name}=${u.value}:${u.value}`),
   ];
-  const lines = [`# docker run / podman run flags for profile "${input.profile.name}"`, `# ${NAMESPACE_NOTE}`];
+  const lines = [comment(`docker run / podman run flags for profile "${input.profile.name}"`), comment(NAMESPACE_NOTE)];
   if (ulimits(input).some((u) => u.name === 'msgqueue')) {
     lines.push('# Raising msgqueue above the host hard limit needs a runtime running with CAP_SYS_RESOURCE (rootful).');
   }
@@ -30,9 +31,9 @@ export function renderDocker(input: RenderInput): string {
 }
 
 export function renderCompose(input: RenderInput): string {
-  const lines = [`# Compose service settings for profile "${input.profile.name}"`, `# ${NAMESPACE_NOTE}`, 'services:', '  app:'];
+  const lines = [comment(`Compose service settings for profile "${input.profile.name}"`), comment(NAMESPACE_NOTE), 'services:', '  app:'];
   const sc = sysctls(input.settings);
-  if (sc.length) lines.push('    sysctls:', ...sc.map((s) => `      ${s.key}: ${s.value}`));
+  if (sc.length) lines.push('    sysctls:', ...sc.map((s) => `      ${s.key}: ${value(s)}`));
   const ul = ulimits(input);
   if (ul.length) lines.push('    ulimits:', ...ul.flatMap((u) => [`      ${u.name}:`, `        soft: ${u.value}`, `        hard: ${u.value}`]));
   return `${lines.join('\n')}\n`;
@@ -41,7 +42,7 @@ export function renderCompose(input: RenderInput): string {
 export function renderKubernetes(input: RenderInput): string {
   const sc = sysctls(input.settings);
   const patterns = [...new Set(sc.map((s) => s.key.replace(/\.[^.]+$/, s.key.startsWith('kernel.') ? '.msg*' : '.*')))];
-  const lines = [`# Pod spec fragment for profile "${input.profile.name}"`];
+  const lines = [comment(`Pod spec fragment for profile "${input.profile.name}"`)];
   if (sc.length) {
     lines.push(
       `# ${sc.map((s) => s.key).join(', ')} ${sc.length === 1 ? 'is an' : 'are'} "unsafe" sysctl${sc.length === 1 ? '' : 's'}: every kubelet that may run the pod must allow ${sc.length === 1 ? 'it' : 'them'},`,
@@ -51,23 +52,23 @@ export function renderKubernetes(input: RenderInput): string {
   }
   for (const u of ulimits(input)) {
     lines.push(
-      `# Pods have no rlimit setting: ${u.name} ${n(u.value)} (${u.why}) must come from the container runtime:`,
+      comment(`Pods have no rlimit setting: ${u.name} ${n(Number(u.value))} (${u.why}) must come from the container runtime:`),
       `#   CRI-O: default_ulimits = ["${u.name}=${u.value}:${u.value}"] in crio.conf; containerd: rlimits in the base runtime spec;`,
       `#   or Limit${u.name === 'msgqueue' ? 'MSGQUEUE' : 'NOFILE'}=${u.value} on the runtime's systemd unit.`,
     );
   }
   lines.push('spec:', '  securityContext:');
-  if (sc.length) lines.push('    sysctls:', ...sc.flatMap((s) => [`    - name: ${s.key}`, `      value: "${s.value}"`]));
+  if (sc.length) lines.push('    sysctls:', ...sc.flatMap((s) => [`    - name: ${s.key}`, `      value: "${value(s)}"`]));
   else lines.push('    sysctls: []');
   return `${lines.join('\n')}\n`;
 }
 
 export function renderQuadlet(input: RenderInput): string {
   const lines = [
-    `# Podman quadlet (/etc/containers/systemd/<name>.container) settings for profile "${input.profile.name}"`,
+    comment(`Podman quadlet (/etc/containers/systemd/<name>.container) settings for profile "${input.profile.name}"`),
     '# Rootless Podman cannot set fs.mqueue.*: run this container rootful.',
     '[Container]',
-    ...sysctls(input.settings).map((s) => `Sysctl=${s.key}=${s.value}`),
+    ...sysctls(input.settings).map((s) => `Sysctl=${s.key}=${value(s)}`),
     ...ulimits(input).map((u) => `Ulimit=${u.name}=${u.value}:${u.value}`),
   ];
   return `${lines.join('\n')}\n`;

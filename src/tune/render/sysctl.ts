@@ -1,4 +1,4 @@
-import { explained, FILES, header, type RenderInput, sysctls } from './common.js';
+import { explained, FILES, header, type RenderInput, sysctls, value } from './common.js';
 
 /** /etc/sysctl.d/60-mq-doctor.conf; null when the profile needs no sysctl. */
 export function renderSysctl(input: RenderInput): string | null {
@@ -9,6 +9,6 @@ export function renderSysctl(input: RenderInput): string | null {
     'These keys are per IPC namespace: containers with their own IPC namespace start from the',
     'kernel defaults and need --sysctl (see: mq-doctor tune --format docker).',
   ]);
-  for (const s of keys) lines.push(...explained(s, `${s.key} = ${s.value}`));
+  for (const s of keys) lines.push(...explained(s, `${s.key} = ${value(s)}`));
   return `${lines.join('\n')}\n`;
 }

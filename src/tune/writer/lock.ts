@@ -3,7 +3,7 @@
 // would stall; here the lock names its holder (pid + start time, which survives pid
 // reuse) and a dead holder's lock is taken over at once.
 import { hostname } from 'node:os';
-import { closeSync, constants as C, lstatSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, fstatSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { log } from '../../log.js';
 import { WriterError, isErrno, wrap } from './safe-fs.js';
@@ -86,12 +86,21 @@ function tryCreate(path: string, content: string): boolean {
 }
 
 function readLock(path: string): { raw: string; ageMs: number } | null {
+  let fd: number;
   try {
-    const ageMs = Date.now() - lstatSync(path).mtimeMs;
-    return { raw: readFileSync(path, 'utf8'), ageMs };
+    // Never through a symlink, never blocking on a FIFO: a lock that is not a regular file is refused.
+    fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return null;
+    if (isErrno(e, 'ELOOP')) throw new WriterError('ELOOP', `ELOOP: the lock ${path} is a symlink; remove it (mq-doctor never follows one)`);
     throw wrap(e, `reading the lock ${path}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new WriterError('EINVAL', `EINVAL: the lock ${path} is not a regular file; remove it`);
+    return { raw: readFileSync(fd, 'utf8'), ageMs: Date.now() - st.mtimeMs };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -140,10 +149,12 @@ export async function acquireLock(dir: string, timeoutMs: number): Promise<() =>
       };
     }
     const held = readLock(path);
-    if (!held) continue;
-    const holder = parseHolder(held.raw);
-    const stale = holder ? !holderAlive(holder) : held.ageMs > UNREADABLE_STALE_MS;
-    if (stale && breakStale(path, held.raw)) continue;
+    const holder = held ? parseHolder(held.raw) : null;
+    // Gone between the create and the read: try again at once, but within the deadline like every other branch.
+    if (held) {
+      const stale = holder ? !holderAlive(holder) : held.ageMs > UNREADABLE_STALE_MS;
+      if (stale && breakStale(path, held.raw)) continue;
+    }
     if (Date.now() >= deadline) {
       const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'a holder that has not said who it is yet';
       throw new WriterError(
@@ -151,6 +162,6 @@ export async function acquireLock(dir: string, timeoutMs: number): Promise<() =>
         `ELOCKED: another mq-doctor is writing under this root (${who}); gave up after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${path}`,
       );
     }
-    await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+    if (held) await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
   }
 }
