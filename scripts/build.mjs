@@ -9,11 +9,12 @@ import { build } from 'esbuild';
 import { cjsOptions } from './esbuild-options.mjs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
-// Profile validation runs on every apply and at boot: compile the schema here,
-// once, to plain CommonJS (ajv's ESM standalone output still contains require()).
+// Profile validation runs on every apply and at boot, the web configuration's at
+// every daemon start: compile the schemas here, once, to plain CommonJS (ajv's
+// ESM standalone output still contains require()).
 function precompileValidators() {
   mkdirSync(new URL('../src/generated', import.meta.url), { recursive: true });
-  for (const [name, schemaFile] of [['validate-profile', 'profile.schema.json']]) {
+  for (const [name, schemaFile] of [['validate-profile', 'profile.schema.json'], ['validate-web-config', 'web-config.schema.json']]) {
     const schema = JSON.parse(readFileSync(new URL(`../schema/${schemaFile}`, import.meta.url), 'utf8'));
     const ajv = new Ajv.default({ code: { source: true, esm: false }, allErrors: true, strict: true, strictRequired: false });
     const code = standaloneCode.default(ajv, ajv.compile(schema));

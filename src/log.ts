@@ -8,13 +8,14 @@ type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 
 function configuredLevel(): keyof typeof LEVELS {
   const env = process.env.MQ_DOCTOR_LOG_LEVEL;
-  return env && env in LEVELS ? (env as keyof typeof LEVELS) : 'warn';
+  return env && Object.hasOwn(LEVELS, env) ? (env as keyof typeof LEVELS) : 'warn';
 }
 
 /** A one-line usage problem with MQ_DOCTOR_LOG_LEVEL, or null: a typo must not silently mean "warn". */
 export function logLevelProblem(): string | null {
   const env = process.env.MQ_DOCTOR_LOG_LEVEL;
-  if (env === undefined || env === '' || env in LEVELS) return null;
+  // Own keys only: "constructor" or "toString" is no level.
+  if (env === undefined || env === '' || Object.hasOwn(LEVELS, env)) return null;
   return `MQ_DOCTOR_LOG_LEVEL must be one of ${Object.keys(LEVELS).join(', ')}, got "${env}"`;
 }
 

@@ -1,15 +1,14 @@
 import { writeOut } from './output.js';
-import { createTwoFilesPatch } from 'diff';
 import { groupDigits as fmt } from '../model/units.js';
 import { effectiveLimits, highestConfiguredSysctls, isDirectory, logindRemoveIpc, sysctlFilesInOrder, sysUidMax, uidOf } from '../probe/config-files.js';
-import { atLeast, type Effective, type LimitItem } from '../tune/limits-rules.js';
+import { atLeast, type Effective, type LimitItem, type LimitValue } from '../tune/limits-rules.js';
 import { parseIntStrict } from '../probe/procfs.js';
 import type { Snapshot } from '../snapshot.js';
 import { DEFAULTS, type DerivedSetting, isSysctlKey, type SettingKey, type SysctlKey } from '../tune/derive.js';
-import { type Decision, type Plan, planApply } from '../tune/plan.js';
+import { type CurrentState, type Decision, type Plan, planApply } from '../tune/plan.js';
 import { ownerOf } from '../tune/profile.js';
 import { FILES, type Owner } from '../tune/render/common.js';
-import { applyPlan, type ApplyPlan, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
+import { applyPlan, type ApplyPlan, checkStateDir, readCurrent, rollbackLast, type ApplyReport } from '../tune/writer.js';
 import type { ApplyArgs, VerifyArgs } from './args.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { deriveOrFail, loadProfile } from './profile-input.js';
@@ -55,6 +54,8 @@ function decisionLine(d: Decision): string {
       return `  ${key} kept at ${fmt(d.current)}: higher than the ${fmt(d.needed)} needed (raise-only; --allow-lower lowers it)`;
     case 'lower':
       return `  ${key} ${fmt(d.from)} → ${fmt(d.to)}   LOWERED (--allow-lower)`;
+    case 'carried':
+      return `  ${key} ${fmt(d.current)}, kept: an earlier apply set it, this profile does not`;
     default: {
       const never: never = d;
       return String(never);
@@ -81,6 +82,33 @@ const RLIMIT_ITEMS: Array<[SettingKey, LimitItem]> = [
   ['RLIMIT_NOFILE', 'nofile'],
 ];
 
+const asNumber = (v: LimitValue | undefined): number | null => (v === undefined ? null : v === 'unlimited' ? Number.MAX_SAFE_INTEGER : v);
+
+/**
+ * What is configured under root now, for the owner: mq-doctor's own files and the
+ * values a raise-only apply must not undercut. apply reads it again under the lock.
+ */
+export function readState(root: string, owner: Owner): Omit<CurrentState, 'live'> {
+  let files: Record<string, string | null>;
+  try {
+    files = Object.fromEntries(ownPaths(owner).map((p) => [p, readCurrent(root, p)]));
+  } catch (err) {
+    // e.g. a symlink where mq-doctor's file belongs: refused, never followed.
+    throw new UsageError(`cannot use ${root} as it is: ${(err as Error).message}`);
+  }
+  const configured: Partial<Record<SettingKey, number>> = {};
+  for (const [key, v] of highestConfiguredSysctls(root)) if (isSysctlKey(key as SettingKey)) configured[key as SysctlKey] = v.value;
+  // What the owner's sessions or service end up with, by pam_limits' or systemd's own rules: verify reads the same.
+  const limits = effectiveLimits(root, owner);
+  const rlimits: NonNullable<CurrentState['rlimits']> = {};
+  for (const [key, item] of RLIMIT_ITEMS) {
+    const hard = asNumber(limits.hard[item]?.value);
+    if (hard !== null) configured[key] = hard;
+    if (owner.kind !== 'none') rlimits[key as 'RLIMIT_MSGQUEUE' | 'RLIMIT_NOFILE'] = { soft: asNumber(limits.soft[item]?.value), hard };
+  }
+  return { files, configured, rlimits };
+}
+
 /** What apply and verify both need: the profile, what it requires, and what is configured now. */
 export function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: string) {
   if (!isDirectory(root)) throw new UsageError(`--root ${root} is not an existing directory`);
@@ -94,42 +122,62 @@ export function inspect(path: string, ownerFlag: ApplyArgs['owner'], root: strin
       `profile ${path} needs ${needsRlimits.map((s) => `${s.key} ${fmt(s.value)}`).join(' and ')}, which is set per user or service: name its owner ("owner" in the profile, or --user / --service)`,
     );
   }
-  let files: Record<string, string | null>;
-  try {
-    files = Object.fromEntries(ownPaths(owner).map((p) => [p, readCurrent(root, p)]));
-  } catch (err) {
-    // e.g. a symlink where mq-doctor's file belongs: refused, never followed.
-    throw new UsageError(`cannot use ${root} as it is: ${(err as Error).message}`);
-  }
-  const configured: Partial<Record<SettingKey, number>> = {};
-  for (const [key, v] of highestConfiguredSysctls(root)) if (isSysctlKey(key as SettingKey)) configured[key as SysctlKey] = v.value;
-  // What the owner's sessions or service end up with, by pam_limits' or systemd's own rules: verify reads the same.
-  const limits = effectiveLimits(root, owner);
-  for (const [key, item] of RLIMIT_ITEMS) {
-    const hard = limits.hard[item]?.value;
-    if (hard !== undefined) configured[key] = hard === 'unlimited' ? Number.MAX_SAFE_INTEGER : hard;
-  }
   const live = root === '/' ? liveSysctls(snap) : {};
-  return { profile, d, owner, files, configured, live };
-}
-/** One unified diff, without the "=====" banner the library puts first: every change of a dry run reads the same way. */
-function unifiedDiff(from: string, to: string, old: string, now: string): string {
-  return createTwoFilesPatch(from, to, old, now, undefined, undefined, { context: 3 }).replace(/^=+\n/, '').trimEnd();
+  return { profile, d, owner, ...readState(root, owner), live };
 }
 
-function dryRunLines(plan: Plan, files: Record<string, string | null>, live: Partial<Record<SysctlKey, number>>): string[] {
+/**
+ * pam_limits and systemd read other files after mq-doctor's: say which would still
+ * leave an rlimit below the need once the planned file is written.
+ */
+function overrideWarnings(root: string, owner: Owner, plan: Plan, settings: DerivedSetting[]): string[] {
+  const ours = owner.kind === 'user' ? FILES.limits : owner.kind === 'service' ? FILES.dropIn(owner.service) : null;
+  const planned = plan.files.find((f) => f.path === ours);
+  if (!planned || owner.kind === 'none') return [];
+  const after = effectiveLimits(root, owner, { path: planned.path, text: planned.content });
+  const who = owner.kind === 'user' ? owner.user : owner.service;
+  return settings.flatMap((s) => {
+    const item = RLIMIT_ITEMS.find(([k]) => k === s.key)?.[1];
+    if (!item) return [];
+    // One reason per line that wins (a "-" line or "LimitX=" sets both limits), soft first.
+    const reasons = new Map<string, string[]>();
+    for (const kind of ['soft', 'hard'] as const) {
+      const e = after[kind][item];
+      if (atLeast(e?.value, s.value)) continue;
+      // "@" stands for "the soft limit", "the soft and hard limits" or the like.
+      const why = e
+        ? `${e.source} sets @ to ${e.value === 'unlimited' ? e.value : fmt(e.value)} and wins over ${planned.path}`
+        : `@ reset after ${planned.path} (an empty Limit${item.toUpperCase()}= in a later drop-in)`;
+      reasons.set(why, [...(reasons.get(why) ?? []), kind]);
+    }
+    const short = [...reasons].map(([why, kinds]) => {
+      const both = kinds.length > 1;
+      return why.replace('@ reset', `@ ${both ? 'are' : 'is'} reset`).replace('@', `the ${kinds.join(' and ')} limit${both ? 's' : ''}`);
+    });
+    return short.length ? [`${s.key} for ${who} stays below the ${fmt(s.value)} needed: ${short.join('; ')}. Remove or raise that setting.`] : [];
+  });
+}
+
+/** One unified diff, without the "=====" banner the library puts first: every change of a dry run reads the same way. */
+type Patcher = typeof import('diff').createTwoFilesPatch;
+
+function unifiedDiff(patch: Patcher, from: string, to: string, old: string, now: string): string {
+  return patch(from, to, old, now, undefined, undefined, { context: 3 }).replace(/^=+\n/, '').trimEnd();
+}
+
+function dryRunLines(patch: Patcher, plan: Plan, files: Record<string, string | null>, live: Partial<Record<SysctlKey, number>>): string[] {
   const out: string[] = [];
   const unchanged: string[] = [];
   for (const f of plan.files) {
     const old = files[f.path] ?? null;
     if (old === f.content) unchanged.push(f.path);
-    else out.push(unifiedDiff(old === null ? '/dev/null' : f.path, f.path, old ?? '', f.content));
+    else out.push(unifiedDiff(patch, old === null ? '/dev/null' : f.path, f.path, old ?? '', f.content));
   }
   // Live values as the files under /proc/sys they are.
   for (const s of plan.sysctls) {
     const path = `/proc/sys/${s.key.replace(/\./g, '/')}`;
     const old = live[s.key];
-    out.push(unifiedDiff(path, path, old === undefined ? '' : `${old}\n`, `${s.value}\n`));
+    out.push(unifiedDiff(patch, path, path, old === undefined ? '' : `${old}\n`, `${s.value}\n`));
   }
   if (unchanged.length) out.push(`(unchanged: ${unchanged.join(', ')})`);
   return out;
@@ -143,20 +191,44 @@ export function planFor(path: string, root: string): ApplyPlan {
 }
 
 export async function runApply(args: ApplyArgs): Promise<number> {
-  const { profile, d, owner, files, configured, live: liveValues } = inspect(args.path, args.owner, args.root);
-  const plan = planApply(profile, d.settings, owner, { live: liveValues, files, configured }, { allowLower: args.allowLower, live: args.live, producer: PRODUCER });
-  const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
-  const warnings = [...plan.warnings, ...precedenceWarnings(args.root, sysctlKeys), ...removeIpcWarning(args.root, owner)];
-  const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
-  if (plan.otherOwners.length) out.push(`Other owners in ${FILES.limits}: ${plan.otherOwners.join(', ')}: their lines are kept as they are.`);
+  const { profile, d, owner, live: liveValues, ...initial } = inspect(args.path, args.owner, args.root);
+  try {
+    checkStateDir(args.root);
+  } catch (err) {
+    throw new UsageError(`cannot use ${args.root} as it is: ${(err as Error).message}`);
+  }
+  const opts = { allowLower: args.allowLower, live: args.live, producer: PRODUCER };
+  let state = initial;
+  const planNow = () => planApply(profile, d.settings, owner, { live: liveValues, ...state }, opts);
+  let plan = planNow();
+  const result: string[] = [];
   let code: number = EXIT.ok;
   if (args.dryRun) {
-    out.push('', ...dryRunLines(plan, files, liveValues));
+    // Only a dry run shows diffs: the library is loaded for it alone.
+    const { createTwoFilesPatch } = await import('diff');
+    result.push('', ...dryRunLines(createTwoFilesPatch, plan, state.files, liveValues));
   } else {
-    const report = await applyPlan({ root: args.root, files: plan.files, sysctls: plan.sysctls });
-    out.push(...reportLines(report));
+    // Planned again under the writer's lock: another apply (another owner's block in
+    // limits.d, another profile's sysctls) may have changed the files since they were read.
+    const replan = () => {
+      state = readState(args.root, owner);
+      plan = planNow();
+      return { files: plan.files, sysctls: plan.sysctls };
+    };
+    const report = await applyPlan({ root: args.root, files: plan.files, sysctls: plan.sysctls }, { replan });
+    result.push(...reportLines(report));
     if (!report.ok) code = EXIT.predictedFailure;
   }
+  const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
+  const warnings = [
+    ...plan.warnings,
+    ...precedenceWarnings(args.root, sysctlKeys),
+    ...overrideWarnings(args.root, owner, plan, d.settings),
+    ...removeIpcWarning(args.root, owner),
+  ];
+  const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
+  if (plan.otherOwners.length) out.push(`Other owners in ${FILES.limits}: ${plan.otherOwners.join(', ')}: their lines are kept as they are.`);
+  out.push(...result);
   if (warnings.length) out.push('Warnings:', ...warnings.map((w) => `  - ${w}`));
   writeOut(`${out.join('\n')}\n`);
   return code;
@@ -164,13 +236,18 @@ export async function runApply(args: ApplyArgs): Promise<number> {
 
 interface VerifyRow {
   key: string;
+  /** A sysctl (live value and sysctl.d) or an rlimit (pam_limits or systemd, for the owner). */
+  kind: 'sysctl' | 'rlimit';
   expected: number;
   live: number | null;
   /** The value configured to apply (for an rlimit: the soft one an application starts with). */
   configured: number | 'unlimited' | null;
   /** For an rlimit: the hard one, which the soft one can be raised to. */
   configuredHard?: number | 'unlimited' | null;
+  /** Where the configured value comes from, in words. */
   source: string;
+  /** The files it comes from: a sysctl.d path, or path:line of the soft and the hard limit; empty when none sets it. */
+  sources: string[];
   status: 'ok' | 'higher' | 'drift';
 }
 
@@ -198,7 +275,16 @@ export function verifyRows(settings: DerivedSetting[], root: string, live: Parti
       const liveValue = live[s.key] ?? null;
       const configured = src?.value ?? null;
       const source = src ? (src.value === null ? `${src.path} (not an integer)` : src.path) : 'no sysctl.d file sets it';
-      return { key: s.key, expected: s.value, live: liveValue, configured, source, status: status(s.value, [liveValue, src ? configured : null]) };
+      return {
+        key: s.key,
+        kind: 'sysctl',
+        expected: s.value,
+        live: liveValue,
+        configured,
+        source,
+        sources: src ? [src.path] : [],
+        status: status(s.value, [liveValue, src ? configured : null]),
+      };
     }
     const item = s.key === 'RLIMIT_MSGQUEUE' ? 'msgqueue' : 'nofile';
     const soft: Effective | undefined = limits.soft[item];
@@ -208,11 +294,13 @@ export function verifyRows(settings: DerivedSetting[], root: string, live: Parti
     const met = atLeast(soft?.value, s.value) && atLeast(hard?.value, s.value);
     return {
       key: s.key,
+      kind: 'rlimit',
       expected: s.value,
       live: null,
       configured: soft?.value ?? null,
       configuredHard: hard?.value ?? null,
       source: `${who}: ${where.join(', ')}`,
+      sources: [...new Set([soft?.source, hard?.source].filter((x): x is string => x !== undefined))],
       status: met ? status(s.value, [soft!.value, hard!.value]) : 'drift',
     };
   });
@@ -223,7 +311,8 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   const rows = verifyRows(d.settings, args.root, live, owner);
   const drift = rows.some((r) => r.status === 'drift');
   if (args.json) {
-    writeOut(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, drift, rows }, null, 2)}\n`);
+    // schema/verify.schema.json
+    writeOut(`${JSON.stringify({ schemaVersion: 1, command: 'verify', profile: profile.name, root: args.root, owner, ok: !drift, drift, rows }, null, 2)}\n`);
   } else {
     const show = (v: number | 'unlimited' | null | undefined) => (v === null || v === undefined ? '-' : v === 'unlimited' ? 'unlimited' : fmt(v));
     const configured = (r: VerifyRow) => (r.configuredHard === undefined ? show(r.configured) : `${show(r.configured)} / ${show(r.configuredHard)}`);

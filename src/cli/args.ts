@@ -202,8 +202,10 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
     return after === undefined ? (values as RawValues) : { ...(values as RawValues), '--': after };
   } catch (err) {
     if (isUsageError(err)) throw err;
-    // parseArgs' messages name the flag; keep their first sentence.
-    const msg = (err as Error).message.split('. ')[0]!.replace(/^Unknown option/, 'unknown option');
+    // parseArgs' messages name the flag; keep their first sentence (the others follow on new lines).
+    const first = (err as Error).message.split(/\.(?:\s|$)/)[0]!.replace(/^[A-Z]/, (c) => c.toLowerCase());
+    const ambiguous = /^option '(--[^' ]+)' argument is ambiguous$/.exec(first);
+    const msg = ambiguous ? `option '${ambiguous[1]}' needs a value, and the next word starts with "-" (write ${ambiguous[1]}=VALUE)` : first;
     throw new UsageError(`${msg} (see mq-doctor ${command} --help)`);
   }
 }
@@ -222,6 +224,8 @@ function ownerOf(raw: RawValues): OwnerFlag {
     // systemctl takes "app" for "app.service": so does mq-doctor.
     const unit = /\.service$/.test(service) ? service : `${service}.service`;
     if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unit)) throw new UsageError(`--service "${service}" is not a service unit name (letters, digits, ":_.-\\", one "@"; e.g. app or app.service)`);
+    // As in the profile's schema: <unit>.d must still be a file name Linux allows (255 bytes).
+    if (unit.length > 253) throw new UsageError(`--service must be at most 253 characters with ".service" (its drop-in directory is <unit>.d), got ${unit.length}: "${service.slice(0, 40)}…"`);
     return { service: unit };
   }
   return undefined;
@@ -245,12 +249,16 @@ export function tuneArgs(raw: RawValues): TuneArgs {
   let source: ProfileSource;
   if (path !== undefined) {
     if (maxmsg !== undefined || msgsize !== undefined) throw new UsageError('give --profile or --maxmsg/--msgsize, not both');
+    if (raw.count !== undefined) throw new UsageError('--count goes with --maxmsg/--msgsize; a profile gives each queue\'s count');
+    if (path === '') throw new UsageError('--profile must not be empty (e.g. --profile profiles/high-throughput.json)');
     source = { kind: 'file', path };
   } else if (maxmsg !== undefined && msgsize !== undefined) {
-    const m = parseLong('maxmsg', maxmsg);
-    const s = parseLong('msgsize', msgsize);
-    if (m < 1 || s < 1) throw new UsageError('--maxmsg and --msgsize must be at least 1 to describe a workload');
+    // A profile's range (schema/profile.schema.json): 0 and negatives describe no queue, and above 2^53-1 no number is exact.
+    const m = parsePositive('maxmsg', maxmsg, Number.MAX_SAFE_INTEGER);
+    const s = parsePositive('msgsize', msgsize, Number.MAX_SAFE_INTEGER);
     source = { kind: 'flags', maxmsg: m, msgsize: s, count: parsePositive('count', str(raw, 'count') ?? '1', 1_000_000) };
+  } else if (maxmsg !== undefined || msgsize !== undefined) {
+    throw new UsageError(`give both --maxmsg and --msgsize (--${maxmsg !== undefined ? 'maxmsg' : 'msgsize'} alone describes no queue)`);
   } else {
     throw new UsageError('say what to tune for: --profile FILE, or --maxmsg N --msgsize N [--count K]');
   }
@@ -338,14 +346,23 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
     const v = str(raw, key);
     return v !== undefined ? { value: v, name: `--${key}` } : fromEnv(envName) !== undefined ? { value: fromEnv(envName)!, name: envName } : undefined;
   };
-  const maxmsg = flag('maxmsg', 'MQ_DOCTOR_MAXMSG');
-  const msgsize = flag('msgsize', 'MQ_DOCTOR_MSGSIZE');
-  const count = flag('count', 'MQ_DOCTOR_COUNT');
-  const profile = flag('profile', 'MQ_DOCTOR_PROFILE');
+  const onlyFlag = (key: string) => {
+    const v = str(raw, key);
+    return v !== undefined ? { value: v, name: `--${key}` } : undefined;
+  };
+  const flagQueues = onlyFlag('maxmsg') !== undefined || onlyFlag('msgsize') !== undefined;
+  const flagProfile = onlyFlag('profile') !== undefined;
+  // As for tune: two workloads on one command line are a mistake.
+  if (flagQueues && flagProfile) throw new UsageError('give --profile or --maxmsg/--msgsize, not both');
+  // A workload on the command line replaces the environment's (MQ_DOCTOR_COUNT still counts --maxmsg/--msgsize queues).
+  const fromFlags = flagQueues || flagProfile;
+  const maxmsg = fromFlags ? onlyFlag('maxmsg') : flag('maxmsg', 'MQ_DOCTOR_MAXMSG');
+  const msgsize = fromFlags ? onlyFlag('msgsize') : flag('msgsize', 'MQ_DOCTOR_MSGSIZE');
+  const profile = fromFlags ? onlyFlag('profile') : flag('profile', 'MQ_DOCTOR_PROFILE');
+  const count = flagProfile ? onlyFlag('count') : flag('count', 'MQ_DOCTOR_COUNT');
   const positive = (v: { value: string; name: string }, max: number) => parsePositive(v.name.replace(/^--/, ''), v.value, max);
   let workload: Workload;
-  const flagQueues = str(raw, 'maxmsg') !== undefined || str(raw, 'msgsize') !== undefined;
-  if (maxmsg && msgsize && (flagQueues || str(raw, 'profile') === undefined)) {
+  if (maxmsg && msgsize) {
     workload = {
       kind: 'queues',
       maxmsg: positive(maxmsg, 2 ** 31 - 1),
@@ -355,7 +372,12 @@ export function preflightArgs(raw: RawValues, env: NodeJS.ProcessEnv): Preflight
     };
   } else if (maxmsg || msgsize) {
     throw new UsageError(`give both maxmsg and msgsize (${maxmsg ? maxmsg.name : msgsize!.name} alone describes no queue)`);
+  } else if (count) {
+    // A count of nothing: of no queue, or of a profile's queues (each gives its own).
+    const pair = count.name.startsWith('--') ? '--maxmsg/--msgsize' : 'MQ_DOCTOR_MAXMSG/MQ_DOCTOR_MSGSIZE';
+    throw new UsageError(`${count.name} counts the queues of ${pair}: ${profile ? "a profile gives each queue's count" : 'alone it describes no queue'}`);
   } else if (profile) {
+    if (profile.value === '') throw new UsageError(`${profile.name} must not be empty (e.g. /etc/mq-doctor/profile.json)`);
     workload = { kind: 'profile', path: profile.value, from: profile.name };
   } else {
     workload = { kind: 'default', from: 'no workload given: one queue with the namespace\'s default attr' };
@@ -380,27 +402,55 @@ export interface WatchArgs {
   enforce: boolean;
   allNamespaces: boolean;
   maxQueueSeries: number;
+  /** exporter-toolkit web configuration: TLS, basic auth, rate limit. */
+  webConfig: string | undefined;
 }
 
 /** "15s", "500ms", "2m", or plain seconds. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
   if (!m) throw new UsageError(`--${flag} must be a duration such as 15s, 500ms or 2m, got "${text}"`);
   const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
   if (ms < 100 || ms > 86_400_000) throw new UsageError(`--${flag} must be between 100ms and 24h, got "${text}"`);
   return ms;
 }
 
-/** "127.0.0.1:9469", "[::1]:9469" or ":9469" (all addresses). */
+/**
+ * "127.0.0.1:9469", "[::1]:9469", "localhost:9469" or ":9469" (all addresses).
+ * An address, not a host name: a name would wait on DNS at every start and
+ * could listen somewhere else tomorrow.
+ */
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--listen must be HOST:PORT such as 127.0.0.1:9469 or [::1]:9469, got "${text}"`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (!m) throw new UsageError(`--listen must be HOST:PORT such as 127.0.0.1:9469 or [::1]:9469, got "${text}"`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw new UsageError(`--listen: the port must be from 1 to 65535, got "${text}"`);
+  const host = m[1] ?? (m[2] || '0.0.0.0');
+  if (host !== 'localhost' && !(m[1] !== undefined ? isIPv6(host) : IPV4.test(host))) {
+    throw new UsageError(`--listen: the host must be an IPv4 address, [an IPv6 address] or localhost, got "${text}"`);
+  }
+  return { host, port };
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/** The URL parser knows IPv6 exactly, and is there already (node:net would cost the hot path a module). */
+const isIPv6 = (h: string) => {
+  try {
+    return new URL(`http://[${h}]/`).hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
+/** A flag that names a file: given empty, it is a mistake, not "none". */
+function fileFlag(raw: RawValues, flag: string, example: string): string | undefined {
+  const v = str(raw, flag);
+  if (v === '') throw new UsageError(`--${flag} must not be empty (e.g. --${flag} ${example})`);
+  return v;
 }
 
 export function watchArgs(raw: RawValues): WatchArgs {
-  const profile = str(raw, 'profile');
+  const profile = fileFlag(raw, 'profile', '/etc/mq-doctor/profile.json');
   if (raw.enforce === true && profile === undefined) throw new UsageError('--enforce needs --profile: it re-applies that profile when it drifts');
   const max = str(raw, 'max-queue-series') ?? '500';
   if (!/^\d+$/.test(max) || Number(max) > 1_000_000) throw new UsageError(`--max-queue-series must be a whole number from 0 to 1000000, got "${max}"`);
@@ -411,5 +461,6 @@ export function watchArgs(raw: RawValues): WatchArgs {
     enforce: raw.enforce === true,
     allNamespaces: raw['all-namespaces'] === true,
     maxQueueSeries: Number(max),
+    webConfig: fileFlag(raw, 'web-config', '/etc/mq-doctor/web-config.yml'),
   };
 }

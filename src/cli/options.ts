@@ -81,6 +81,10 @@ export const WATCH_OPTIONS = {
   enforce: { kind: 'boolean', describe: 'With --profile: re-apply drifted keys through the same safe writer as apply' },
   'all-namespaces': { kind: 'boolean', describe: "Every IPC namespace of a running process (containers' too), not only mq-doctor's" },
   'max-queue-series': { kind: 'string', describe: 'Queues exported one by one; the rest are counted in mqdoctor_queues_aggregated', default: '500' },
+  'web-config': {
+    kind: 'string',
+    describe: "TLS, client certificates, basic auth and rate limit from this file, in node_exporter's --web.config.file format; SIGHUP reloads it",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const PREFLIGHT_OPTIONS = {
@@ -153,6 +157,7 @@ export const COMMANDS = {
     examples: [
       ['$0 watch', 'Serve http://127.0.0.1:9469/metrics for this IPC namespace'],
       ['$0 watch --all-namespaces --profile /etc/mq-doctor/profile.json --enforce', 'Every container too; keep the profile applied'],
+      ['$0 watch --listen 0.0.0.0:9469 --web-config /etc/mq-doctor/web-config.yml', 'HTTPS and basic auth, with the same file node_exporter reads'],
     ],
   },
   rollback: {

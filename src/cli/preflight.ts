@@ -12,6 +12,7 @@ import { launchNofileSoft, ownNofileNow, parseLaunchFds } from '../probe/process
 import type { Snapshot } from '../snapshot.js';
 import { setSoftRlimit, setSysctlNow } from '../tune/writer/live.js';
 import type { PreflightArgs } from './args.js';
+import { UsageError } from './exit-codes.js';
 import { writeErr } from './output.js';
 import { takeSnapshot } from './snapshot.js';
 
@@ -27,7 +28,14 @@ async function workloadKinds(args: PreflightArgs): Promise<QueueKind[]> {
       // Profiles need the schema validator, which the hot bundle does not carry.
       const { loadProfile } = await import('./profile-input.js');
       const profile = loadProfile({ kind: 'file', path: w.path }, undefined);
-      return (profile.workload?.queues ?? []).map((q) => ({ attr: { maxmsg: q.maxmsg, msgsize: q.msgsize }, count: q.count ?? 1 }));
+      const queues = profile.workload?.queues ?? [];
+      // Checking nothing and starting would pass a workload that was never looked at.
+      if (queues.length === 0) {
+        throw new UsageError(
+          `profile ${w.path} has no POSIX queues (workload.queues) for the preflight to check${profile.workload?.sysv ? '; its System V part: mq-doctor check --sysv' : ''}`,
+        );
+      }
+      return queues.map((q) => ({ attr: { maxmsg: q.maxmsg, msgsize: q.msgsize }, count: q.count ?? 1 }));
     }
     case 'default':
       return [{ attr: null, count: 1 }];

@@ -1,10 +1,12 @@
-import { closeSync, constants as C, fstatSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { kernelModel } from '../model/limits-analysis.js';
 import type { Snapshot } from '../snapshot.js';
 import { type DeriveContext, type Derivation, deriveSettings } from '../tune/derive.js';
 import { type Profile, parseProfile, profileFromFlags } from '../tune/profile.js';
+import schema from '../../schema/profile.schema.json' with { type: 'json' };
 import type { OwnerFlag, ProfileSource } from './args.js';
 import { UsageError } from './exit-codes.js';
+import { readInputText } from './input-file.js';
 
 /** Reads and validates a profile; any problem is one usage line naming the JSON pointer and the rule. */
 export function loadProfile(source: ProfileSource, owner: OwnerFlag): Profile {
@@ -12,13 +14,68 @@ export function loadProfile(source: ProfileSource, owner: OwnerFlag): Profile {
   if (source.kind === 'flags') {
     profile = profileFromFlags(source.maxmsg, source.msgsize, source.count, undefined);
   } else {
-    const parsed = parseProfile(readProfileText(source.path));
+    const text = readProfileText(source.path);
+    const parsed = parseProfile(text);
     if (!parsed.ok) {
-      throw new UsageError(`invalid profile ${source.path}: ${parsed.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
+      // Each oneOf branch may say the same thing (owner "must be object"): once is enough.
+      const lines = new Set(parsed.errors.map((e) => (e.pointer ? `${e.pointer} ${e.message}${valueDetail(text, e.pointer, e.message)}` : e.message)));
+      throw new UsageError(`invalid profile ${source.path}: ${[...lines].join('; ')}`);
     }
+    // JSON.parse keeps the last of a repeated key; a profile that says two things must not pass unseen.
+    const dup = duplicateKey(text);
+    if (dup) throw new UsageError(`invalid profile ${source.path}: ${dup.pointer || '/'} has "${dup.key}" twice: give it once (rule: duplicate key)`);
     profile = parsed.profile;
   }
   return owner ? { ...profile, owner } : profile;
+}
+
+interface SchemaNode {
+  type?: string;
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  oneOf?: SchemaNode[];
+}
+
+const unescapePointer = (p: string) => p.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/** The schema node a JSON pointer into a profile stands for (either branch of a oneOf), or undefined. */
+function schemaAt(pointer: string): SchemaNode | undefined {
+  let node: SchemaNode | undefined = schema as unknown as SchemaNode;
+  for (const seg of unescapePointer(pointer)) {
+    if (!node) return undefined;
+    const branches: SchemaNode[] = [node, ...(node.oneOf ?? [])];
+    node = branches.map((b) => (b.items && /^\d+$/.test(seg) ? b.items : b.properties?.[seg])).find((n) => n !== undefined);
+  }
+  return node;
+}
+
+/**
+ * What a schema error's one line adds to ajv's message: the value found (as
+ * JSON, shortened) and, for a bounded number, its whole range. Nothing for a
+ * rule about the object around it (a missing or an unknown key).
+ */
+function valueDetail(text: string, pointer: string, message: string): string {
+  if (/\(rule: (required|additionalProperties|anyOf|oneOf)\)/.test(message)) return '';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    for (const seg of unescapePointer(pointer === '/' ? '' : pointer)) value = (value as Record<string, unknown>)[seg];
+  } catch {
+    return '';
+  }
+  const node = schemaAt(pointer === '/' ? '' : pointer);
+  const range =
+    node && typeof node.minimum === 'number' && typeof node.maximum === 'number' && /\(rule: (minimum|maximum|type)\)/.test(message)
+      ? `: ${node.type === 'integer' ? 'a whole number' : 'a number'} from ${node.minimum} to ${node.maximum}`
+      : '';
+  // Long values are cut, a string inside its quotes: one line is for the reason, not the whole value.
+  const shown =
+    typeof value === 'string' && value.length > 60
+      ? `${JSON.stringify(`${value.slice(0, 60)}…`)} (${value.length} characters)`
+      : (JSON.stringify(value) ?? String(value)).replace(/^(.{79}).{2,}$/s, '$1…');
+  return `${range}, got ${shown}`;
 }
 
 /** A profile is at most this large: a JSON description of a few queues. */
@@ -28,31 +85,37 @@ const MAX_PROFILE_BYTES = 1 << 20;
  * The profile's text: a regular file (a FIFO or a device must not hang an apply
  * at boot), at most 1 MiB, valid UTF-8 (one stray byte is a damaged or foreign file).
  */
-export function readProfileText(path: string): string {
-  const fail = (why: string): never => {
-    throw new UsageError(`cannot read profile ${path}: ${why}`);
-  };
-  let fd: number;
-  try {
-    fd = openSync(path, C.O_RDONLY | C.O_NONBLOCK);
-  } catch (err) {
-    return fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) fail(st.isDirectory() ? 'it is a directory' : 'it is not a regular file');
-    if (st.size > MAX_PROFILE_BYTES) fail(`it is ${st.size} bytes; a profile is at most ${MAX_PROFILE_BYTES}`);
-    const bytes = readFileSync(fd);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return fail('it is not valid UTF-8');
+export const readProfileText = (path: string): string => readInputText(path, 'profile', MAX_PROFILE_BYTES);
+
+/**
+ * The first key an object of this (valid) JSON text repeats, with the JSON
+ * pointer of that object; null when there is none. JSON.parse keeps the last
+ * silently, so the text is read again by a parser that keeps every member
+ * (momoa, ESLint's JSON parser), loaded only here.
+ */
+export function duplicateKey(text: string): { pointer: string; key: string } | null {
+  const { parse } = createRequire(import.meta.url)('@humanwhocodes/momoa') as typeof import('@humanwhocodes/momoa');
+  type Node = ReturnType<typeof parse>['body'];
+  const escape = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+  const walk = (node: Node, pointer: string): { pointer: string; key: string } | null => {
+    if (node.type === 'Object') {
+      const seen = new Set<string>();
+      for (const m of node.members) {
+        const key = m.name.type === 'String' ? m.name.value : m.name.name;
+        if (seen.has(key)) return { pointer, key };
+        seen.add(key);
+        const inner = walk(m.value, `${pointer}/${escape(key)}`);
+        if (inner) return inner;
+      }
+    } else if (node.type === 'Array') {
+      for (const [i, e] of node.elements.entries()) {
+        const inner = walk(e.value, `${pointer}/${i}`);
+        if (inner) return inner;
+      }
     }
-    return text.replace(/^\uFEFF/, '');
-  } finally {
-    closeSync(fd);
-  }
+    return null;
+  };
+  return walk(parse(text).body, '');
 }
 
 /**

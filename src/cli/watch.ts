@@ -1,12 +1,12 @@
 // The daemon: probe every interval, log only what changed, serve metrics,
 // report drift from a profile and, with --enforce, repair it.
-import type { Server } from 'node:http';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, transitions, type WatchSnapshot } from '../watch/analyse.js';
 import { collect } from '../watch/collect.js';
 import { createMetrics } from '../watch/metrics.js';
-import { startServer } from '../watch/server.js';
+import { type Exporter, SERVER_LIMITS, startExporter } from '../watch/server.js';
+import { loadWebConfig, type WebConfig } from '../watch/web-config.js';
 import { inspect, planFor, verifyRows } from './apply.js';
 import type { WatchArgs } from './args.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -22,7 +22,9 @@ function driftOf(ref: ProfileRef): Record<string, boolean> {
 }
 
 async function repair(ref: ProfileRef): Promise<void> {
-  const report = await applyPlan(planFor(ref.path, '/'));
+  // Planned again under the lock: another apply may have changed the files since.
+  const plan = () => planFor(ref.path, '/');
+  const report = await applyPlan(plan(), { replan: plan });
   const changed = [...report.files.filter((f) => f.action === 'created' || f.action === 'replaced'), ...report.sysctls.filter((s) => s.action === 'set')];
   if (report.ok) log.warn({ transaction: report.transaction, changed }, 'drift repaired');
   else log.error({ files: report.files, sysctls: report.sysctls }, 'drift repair failed');
@@ -30,8 +32,9 @@ async function repair(ref: ProfileRef): Promise<void> {
 
 export async function runWatch(args: WatchArgs): Promise<number> {
   const profile: ProfileRef | null = args.profile ? { path: args.profile } : null;
-  // A bad profile is a usage error now, not a surprise at the first tick.
+  // A bad profile or web configuration is a usage error now, not a surprise at the first tick or scrape.
   if (profile) inspect(profile.path, undefined, '/');
+  let web: WebConfig | null = args.webConfig ? loadWebConfig(args.webConfig) : null;
   const metrics = createMetrics(args.maxQueueSeries);
   let prev: Analysis | null = null;
   let last: { snapshot: WatchSnapshot; analysis: Analysis; at: number } | null = null;
@@ -68,9 +71,9 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     }
   };
 
-  let server: Server;
+  let server: Exporter;
   try {
-    server = await startServer(args.host, args.port, {
+    server = await startExporter({ host: args.host, port: args.port, web, onRefused: (reason, remote) => log.debug({ remote, reason }, 'connection refused') }, {
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       healthy: () => {
         if (!last) return { ok: false, reason: 'no probe finished yet' };
@@ -82,21 +85,49 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   } catch (err) {
     throw new UsageError(`--listen ${args.host}:${args.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  log.info({ listen: `${args.host}:${args.port}`, intervalMs: args.intervalMs, profile: profile?.path, enforce: args.enforce, allNamespaces: args.allNamespaces }, 'watching');
+  log.info(
+    {
+      listen: `${server.tls ? 'https' : 'http'}://${args.host.includes(':') ? `[${args.host}]` : args.host}:${args.port}`,
+      ...webSummary(web),
+      intervalMs: args.intervalMs,
+      profile: profile?.path,
+      enforce: args.enforce,
+      allNamespaces: args.allNamespaces,
+      limits: SERVER_LIMITS,
+    },
+    'watching',
+  );
   await tick();
+
+  /** A web configuration that does not load leaves the one in use in place: the exporter never drops its TLS or its users. */
+  const reloadWeb = async (path: string) => {
+    let next: WebConfig;
+    try {
+      next = loadWebConfig(path);
+    } catch (err) {
+      return log.error({ webConfig: path, error: (err as Error).message }, 'SIGHUP: web configuration not reloaded, keeping the previous one');
+    }
+    if (next.digest === web?.digest) return log.info({ webConfig: path }, 'SIGHUP: web configuration unchanged');
+    try {
+      const how = await server.reload(next);
+      web = next;
+      log.info({ webConfig: path, ...webSummary(web), how }, 'SIGHUP: web configuration reloaded');
+    } catch (err) {
+      log.error({ webConfig: path, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'SIGHUP: web configuration not applied, keeping the previous one');
+    }
+  };
 
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       stopping = true;
       clearTimeout(timer);
       log.info({ signal }, 'stopping');
-      // Keep-alive connections would hold close() open: end them.
-      server.closeAllConnections();
-      server.close(() => resolve(EXIT.ok));
+      void server.close().then(() => resolve(EXIT.ok));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
+      if (args.webConfig) void reloadWeb(args.webConfig);
       if (!profile) return log.info({}, 'SIGHUP: no profile to reload');
       try {
         inspect(profile.path, undefined, '/');
@@ -108,4 +139,13 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       }
     });
   });
+}
+
+/** What the log says about a web configuration: never a hash, a key or a password. */
+function webSummary(web: WebConfig | null) {
+  return {
+    tls: web?.tls ? { clientAuth: web.tls.clientAuth, minVersion: web.tls.minVersion, allowedSans: web.tls.allowedSans ?? undefined } : false,
+    basicAuthUsers: web ? [...web.users.keys()] : [],
+    rateLimit: web?.rateLimit ?? undefined,
+  };
 }

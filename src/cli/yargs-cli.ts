@@ -99,6 +99,8 @@ function completion(args: string[]): number {
 
 export async function runYargs(argv: string[]): Promise<number> {
   if (argv[0] === 'completion' && !argv.includes('--help') && !argv.includes('-h')) return completion(argv.slice(1));
+  // yargs prints the version whatever follows; a stray argument is more likely a mistake than a request.
+  if (argv[0] === '--version' && argv.length > 1) throw new UsageError(`--version takes nothing after it, got "${argv.slice(1).join(' ')}"`);
   let code: number | Promise<number> = EXIT.ok;
   const parser = buildParser(argv, (c) => (code = c));
   await parser.parseAsync();

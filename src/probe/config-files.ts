@@ -1,7 +1,7 @@
 // Reads the configuration that decides what wins at boot: sysctl.d ordering,
 // logind's RemoveIPC, users. Everything is read under --root so image trees work.
 import { closeSync, constants as C, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Account, type ConfigFile, type EffectiveLimits, pamLimits, systemdLimits, unitFilesInOrder } from '../tune/limits-rules.js';
 
 /** sysctl.d(5): same-named files in earlier directories mask later ones. */
@@ -128,11 +128,17 @@ export function highestConfiguredSysctls(root: string): Map<string, { value: num
   return out;
 }
 
-/** limits.conf, then limits.d/*.conf in order: what pam_limits reads. */
-export function limitsFiles(root: string): ConfigFile[] {
-  const paths = ['/etc/security/limits.conf', ...list(root, '/etc/security/limits.d').filter((f) => f.endsWith('.conf')).sort().map((f) => `/etc/security/limits.d/${f}`)];
+/**
+ * limits.conf, then limits.d/*.conf in order: what pam_limits reads. `planned`
+ * stands in for the file at its path (an apply about to write it), present or not.
+ */
+export function limitsFiles(root: string, planned?: ConfigFile): ConfigFile[] {
+  const dir = '/etc/security/limits.d';
+  const names = new Set(list(root, dir).filter((f) => f.endsWith('.conf')));
+  if (planned && dirname(planned.path) === dir) names.add(basename(planned.path));
+  const paths = ['/etc/security/limits.conf', ...[...names].sort().map((f) => `${dir}/${f}`)];
   return paths.flatMap((path) => {
-    const text = read(root, path);
+    const text = path === planned?.path ? planned.text : read(root, path);
     return text === null ? [] : [{ path, text }];
   });
 }
@@ -151,25 +157,33 @@ export function accountOf(root: string, user: string): Account {
   return { user, uid, groups };
 }
 
-/** The files systemd reads for a unit under root, with their text. */
-export function unitFiles(root: string, unit: string): ConfigFile[] {
-  const exists = (p: string) => read(root, p) !== null;
-  return unitFilesInOrder(unit, (dir) => list(root, dir), exists).flatMap((path) => {
-    const text = read(root, path);
-    return text === null ? [] : [{ path, text }];
+/** The files systemd reads for a unit under root, with their text; `planned` as for limitsFiles. */
+export function unitFiles(root: string, unit: string, planned?: ConfigFile): ConfigFile[] {
+  const text = (p: string) => (p === planned?.path ? planned.text : read(root, p));
+  const names = (dir: string) => {
+    const found = list(root, dir);
+    return planned && dirname(planned.path) === dir && !found.includes(basename(planned.path)) ? [...found, basename(planned.path)] : found;
+  };
+  return unitFilesInOrder(unit, names, (p) => text(p) !== null).flatMap((path) => {
+    const t = text(path);
+    return t === null ? [] : [{ path, text: t }];
   });
 }
 
-/** The limits an owner ends up with: pam_limits for a login user, systemd for a service. */
+/**
+ * The limits an owner ends up with: pam_limits for a login user, systemd for a
+ * service. With `planned`: as they will be once that file is written.
+ */
 export function effectiveLimits(
   root: string,
   owner: { kind: 'user'; user: string } | { kind: 'service'; service: string } | { kind: 'none' },
+  planned?: ConfigFile,
 ): EffectiveLimits {
   switch (owner.kind) {
     case 'user':
-      return pamLimits(limitsFiles(root), accountOf(root, owner.user));
+      return pamLimits(limitsFiles(root, planned), accountOf(root, owner.user));
     case 'service':
-      return systemdLimits(unitFiles(root, owner.service));
+      return systemdLimits(unitFiles(root, owner.service, planned));
     case 'none':
       return { soft: {}, hard: {} };
     default: {

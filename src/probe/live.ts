@@ -3,6 +3,20 @@ import type { LiveRun, MqOpenRequest } from '../model/types.js';
 import { type Avail, have } from '../snapshot.js';
 import { loadNative } from './native.js';
 
+const LONG_MAX = 2n ** 63n - 1n;
+const LONG_MIN = -(2n ** 63n);
+
+/**
+ * A C long for the addon. Beyond 2^53 the request's double is already rounded
+ * (2^63-1 reads as 2^63, which no long holds): the nearest long goes to the
+ * kernel, which answers EINVAL for anything above HARD_MSGMAX all the same.
+ */
+function cLong(v: number): number | bigint {
+  if (Number.isSafeInteger(v)) return v;
+  const b = BigInt(v);
+  return b > LONG_MAX ? LONG_MAX : b < LONG_MIN ? LONG_MIN : b;
+}
+
 export function liveMqOpen(req: MqOpenRequest): Avail<LiveRun> {
   const addon = loadNative();
   if (!addon.ok) return { ok: false, reason: `--live needs mq_open: ${addon.reason}` };
@@ -16,7 +30,7 @@ export function liveMqOpen(req: MqOpenRequest): Avail<LiveRun> {
   try {
     for (let i = 1; i <= req.count; i++) {
       const name = `${prefix}-${i}`;
-      const r = mqOpen(name, c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NONBLOCK, req.mode, req.attr);
+      const r = mqOpen(name, c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NONBLOCK, req.mode, req.attr && { maxmsg: cLong(req.attr.maxmsg), msgsize: cLong(req.attr.msgsize) });
       if (!r.ok) {
         errno = r.errno;
         break;

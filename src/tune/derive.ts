@@ -44,6 +44,14 @@ export const NR_OPEN_MAX = 1_073_741_816;
  */
 export const RLIMIT_MAX: Record<RlimitKey, number> = { RLIMIT_MSGQUEUE: Number.MAX_SAFE_INTEGER, RLIMIT_NOFILE: NR_OPEN_MAX };
 
+/**
+ * An rlimit this high stands for RLIM_INFINITY ("unlimited" in limits.d,
+ * "infinity" in a unit, -1 for a container runtime): an unlimited value kept
+ * from the configuration, or a profile that asks for 2^53-1 bytes, which no
+ * machine has. Written as each format's word, never as the number.
+ */
+export const RLIM_UNLIMITED = Number.MAX_SAFE_INTEGER;
+
 /** The ranges the kernel accepts (ipc/mq_sysctl.c, ipc/ipc_sysctl.c); writes outside fail with EINVAL. */
 export const RANGES: Record<SysctlKey, [number, number]> = {
   'fs.mqueue.msg_max': [1, HARD_MSGMAX],

@@ -4,7 +4,7 @@
 // backup and manifest exist before the first target is touched, and one writer
 // runs per root at a time. Rollback reads the manifest and the targets' current
 // content, so it works after a kill at any point of an apply.
-import { mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { log } from '../log.js';
 import { acquireLock } from './writer/lock.js';
@@ -105,6 +105,13 @@ export interface WriterOptions {
   procRoot?: string;
   /** How long to wait for another mq-doctor writing under the same root. Default 5 s. */
   lockTimeoutMs?: number;
+  /**
+   * applyPlan only: compute the plan again once the lock is held, from the files as
+   * they are then. A plan made from content read before the lock (another owner's
+   * block in a shared file, say) would otherwise write back what a concurrent apply
+   * has replaced since. Whatever it throws is thrown by applyPlan, the lock released.
+   */
+  replan?: () => Omit<ApplyPlan, 'root'>;
 }
 
 const DEFAULT_MODE = 0o644;
@@ -218,7 +225,8 @@ function reportUntouched(plan: ApplyPlan, ins: Inspection, skipReason: string, s
  * mq-doctor for longer than lockTimeoutMs; only a root that is not an existing
  * absolute directory throws.
  */
-export async function applyPlan(plan: ApplyPlan, opts: WriterOptions = {}): Promise<ApplyReport> {
+export async function applyPlan(initial: ApplyPlan, opts: WriterOptions = {}): Promise<ApplyReport> {
+  let plan = initial;
   const procRoot = opts.procRoot ?? '/proc';
   const root = checkRoot(plan.root);
   const refused = (ins: Inspection) => `not attempted: ${ins.firstFailure} cannot be written, so nothing was`;
@@ -238,6 +246,7 @@ export async function applyPlan(plan: ApplyPlan, opts: WriterOptions = {}): Prom
   }
   try {
     // Again, under the lock: another apply may have finished while this one waited.
+    if (opts.replan) plan = { ...opts.replan(), root: plan.root };
     ins = inspect(root, plan, procRoot);
     if (ins.firstFailure) return reportUntouched(plan, ins, refused(ins));
     if (ins.changes === 0) return reportUntouched(plan, ins, '');
@@ -554,6 +563,30 @@ function retire(root: string, stateAbs: string, id: string): void {
   fsyncDir(to);
   fsyncDir(from);
   log.info({ transaction: id, to: posix.join(to, id) }, 'transaction rolled back');
+}
+
+/**
+ * Throws (WriterError) when what an apply needs under <root>/var/lib/mq-doctor is
+ * something it must refuse: a symlink, or a FIFO, device or directory where the
+ * lock belongs. The writer refuses these too, but only once it gets to them
+ * (as a failed step, after creating the state directory); the command layer asks
+ * first, so that such a root is refused at once, with one line, and nothing written.
+ */
+export function checkStateDir(root: string): void {
+  const rootAbs = resolveUnderRoot(root, '/');
+  if (missingParents(rootAbs, [...STATE_PARTS, 'lock']).length > 0) return;
+  missingParents(rootAbs, [...STATE_PARTS, 'backups', 'x']);
+  const lock = posix.join(rootAbs, ...STATE_PARTS, 'lock');
+  let st;
+  try {
+    st = lstatSync(lock);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return;
+    throw wrap(e, `inspecting the lock /${[...STATE_PARTS, 'lock'].join('/')}`);
+  }
+  const shown = `/${[...STATE_PARTS, 'lock'].join('/')}`;
+  if (st.isSymbolicLink()) throw new WriterError('ELOOP', `ELOOP: the lock ${shown} is a symlink; remove it (mq-doctor never follows one)`);
+  if (!st.isFile()) throw new WriterError('EINVAL', `EINVAL: the lock ${shown} is not a regular file; remove it`);
 }
 
 /**

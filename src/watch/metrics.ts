@@ -11,9 +11,15 @@ export interface Metrics {
 
 export function createMetrics(maxQueueSeries: number): Metrics {
   const registry = new Registry();
-  // The event-loop delay monitor wakes the process at this resolution: prom-client's 10 ms
-  // default is 100 wake-ups a second in a daemon that otherwise sleeps between probes.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
+  // prom-client's nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds come
+  // from perf_hooks' delay histogram, which records the whole interval between two of
+  // its timer ticks: at any resolution they read the resolution itself plus the lag
+  // (1.000 s idle at 1000 ms, 10 ms at the default, which also wakes the daemon 100
+  // times a second). So the monitor gets a tick it never reaches, those gauges go,
+  // and nodejs_eventloop_lag_seconds stays: it measures the delay of a setImmediate
+  // at each scrape, which is the lag a scrape sees.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 2 ** 31 - 1 });
+  for (const stat of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) registry.removeSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`);
   // prom-client names these gauges *_total, which Prometheus reserves for counters
   // (promtool check metrics rejects them); the process_* metrics stay.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);

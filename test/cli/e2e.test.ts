@@ -79,6 +79,15 @@ describe('on this host', () => {
     expect(r.code === 1 ? doc.outcome.errno : null).toBe(r.code === 1 ? 'EINVAL' : null);
   });
 
+  it.each(['9223372036854775807', '-9223372036854775808', '9007199254740993'])('check --live with a C long beyond 2^53 (%s): the kernel answers EINVAL, as predicted', (v) => {
+    const r = runCli(['check', '--maxmsg', v, '--msgsize', '1', '--live', '--json']);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.outcome).toMatchObject({ errno: 'EINVAL', errnoCertain: true });
+    expect(doc.live).toMatchObject({ ran: true, agrees: true, result: { errno: 'EINVAL', opened: 0 } });
+    expect(r.code).toBe(1);
+  });
+
   describe('--pid of another process', () => {
     let child: ReturnType<typeof spawn>;
     beforeAll(() => {

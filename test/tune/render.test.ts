@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kernelEra } from '../../src/model/era.js';
-import { deriveSettings } from '../../src/tune/derive.js';
+import { deriveSettings, RLIM_UNLIMITED } from '../../src/tune/derive.js';
 import { ownerOf, parseProfile, type Profile } from '../../src/tune/profile.js';
 import type { RenderInput } from '../../src/tune/render/common.js';
 import { FORMATS, renderFormat } from '../../src/tune/render/index.js';
@@ -38,5 +38,24 @@ describe('owners', () => {
   });
   it('without an owner, limits.d uses "*" and says what it matches', () => {
     expect(renderFormat('limits', input(base))).toMatch(/"\*" matches every user but root/);
+  });
+});
+
+describe('RLIM_INFINITY is written as each format says "unlimited", never as a number', () => {
+  const unlimited = (profile: Profile): RenderInput => {
+    const i = input(profile);
+    return { ...i, settings: i.settings.map((s) => (s.key === 'RLIMIT_MSGQUEUE' ? { ...s, value: RLIM_UNLIMITED } : s)) };
+  };
+  const base: Profile = { name: 'unlimited', workload: { queues: [{ maxmsg: 100, msgsize: 16384 }] } };
+  it.each([
+    ['limits', { ...base, owner: { user: 'app' } }, /^app soft msgqueue unlimited\napp hard msgqueue unlimited$/m],
+    ['systemd', { ...base, owner: { service: 'app.service' } }, /^LimitMSGQUEUE=infinity$/m],
+    ['docker', base, /--ulimit msgqueue=-1:-1/],
+    ['compose', base, /msgqueue:\n\s+soft: -1\n\s+hard: -1/],
+    ['quadlet', base, /^Ulimit=msgqueue=-1:-1$/m],
+  ] as const)('%s', (format, profile, expected) => {
+    const out = renderFormat(format, unlimited(profile))!;
+    expect(out).toMatch(expected);
+    expect(out).not.toContain(String(RLIM_UNLIMITED));
   });
 });

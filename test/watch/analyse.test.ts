@@ -72,7 +72,8 @@ describe('watch arguments', () => {
     [{ interval: '10ms' }, /between 100ms and 24h/],
     [{ interval: 'soon' }, /duration/],
     [{ listen: 'localhost' }, /HOST:PORT/],
-    [{ listen: '127.0.0.1:70000' }, /HOST:PORT/],
+    [{ listen: '127.0.0.1:70000' }, /the port must be from 1 to 65535/],
+    [{ listen: 'example.org:9469' }, /the host must be an IPv4 address/],
     [{ enforce: true }, /--enforce needs --profile/],
     [{ 'max-queue-series': '-1' }, /whole number/],
   ])('rejects %j', (raw, message) => {

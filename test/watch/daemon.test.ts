@@ -1,12 +1,13 @@
 // The daemon for real: in a private IPC namespace, with queues created and
 // churned through nsenter, scraped by fetch, promtool and a real Prometheus.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
-import { BIN, ROOT, namespaceSkipReason } from '../support/run-cli.js';
+import { inNs, killAfterEachTest, scrape, sleep, startDaemon, track } from '../support/daemon.js';
+import { ROOT, namespaceSkipReason } from '../support/run-cli.js';
 import { asUid, testUids } from '../kernel/lib/uids.js';
 
 const nsSkip = namespaceSkipReason();
@@ -22,61 +23,7 @@ const ADDON = join(ROOT, 'native/getrlimit/build/Release/getrlimit.node');
 // A fresh high uid: the charge is per uid across namespaces, and low uids are shared with the machine.
 const [CHARGED] = testUids(1, 5) as [number];
 
-interface Daemon {
-  proc: ChildProcess;
-  pid: number;
-  port: number;
-  logs: () => string;
-}
-const running: ChildProcess[] = [];
-// unshare runs with --kill-child: its death takes the daemon (and so the
-// namespace and every queue charged to its uid in it) along, before the next
-// test file measures that uid's charge.
-afterEach(async () => {
-  await Promise.all(
-    running.splice(0).map((p) => {
-      if (p.exitCode !== null || p.signalCode !== null) return undefined;
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      return gone;
-    }),
-  );
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startDaemon(args: string[], setup = ''): Promise<Daemon> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"\n${setup}\nexec ${BIN} watch --interval 200ms --listen 127.0.0.1:${port} ${args.join(' ')}`;
-  const proc = spawn('unshare', ['--ipc', '--mount', '--fork', '--kill-child', 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_DOCTOR_LOG_LEVEL: 'info' } });
-  running.push(proc);
-  let logs = '';
-  proc.stderr!.on('data', (d) => (logs += d));
-  proc.stdout!.on('data', (d) => (logs += d));
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-  }
-  const pid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(' ')[0]);
-  return { proc, pid, port, logs: () => logs };
-}
-
-/** Runs a command in the daemon's IPC namespace. */
-const inNs = (d: Daemon, cmd: string[]) => spawnSync('nsenter', ['--target', String(d.pid), '--ipc', ...cmd], { encoding: 'utf8' });
-
-async function scrape(d: Daemon): Promise<{ text: string; value: (series: string) => number | undefined }> {
-  const text = await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text();
-  const value = (series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
-  };
-  return { text, value };
-}
-
+killAfterEachTest();
 describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
   beforeAll(async () => {
     oracle = (await buildOracle()) ?? '';
@@ -115,7 +62,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
   });
 
   it('survives churn: thousands of queues created and unlinked while it is scraped', async () => {
-    const d = await startDaemon([], 'echo 1000 > /proc/sys/fs/mqueue/queues_max');
+    const d = await startDaemon([], { setup: 'echo 1000 > /proc/sys/fs/mqueue/queues_max' });
     const churn = spawn('nsenter', ['--target', String(d.pid), '--ipc', process.execPath, '-e', `
       const a = require(${JSON.stringify(ADDON)}); const c = a.constants; const end = Date.now() + 3000; let n = 0;
       while (Date.now() < end) {
@@ -123,7 +70,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
         for (const name of names) a.mqUnlink(name);
       }
       console.log(n);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    running.push(churn);
+    track(churn);
     let created = '';
     churn.stdout!.on('data', (x) => (created += x));
     const churnDone = new Promise((r) => churn.on('exit', r));
@@ -149,6 +96,47 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     expect(scrapes).toBeGreaterThan(5);
   });
 
+  it('logs each queue-full transition once: 300 full queues while others churn for 4 s', async () => {
+    const d = await startDaemon([], { setup: 'echo 1000 > /proc/sys/fs/mqueue/queues_max' });
+    const fill = inNs(d, [process.execPath, '-e', `
+      const a = require(${JSON.stringify(ADDON)}); const c = a.constants; let n = 0;
+      for (let i = 0; i < 300; i++) {
+        const r = a.mqOpen('/full' + i, c.O_RDWR|c.O_CREAT|c.O_NONBLOCK, 0o600, { maxmsg: 1, msgsize: 16 });
+        if (r.ok && a.mqSend(r.fd, Buffer.from('x'), 0).ok) n++;
+        if (r.ok) a.mqClose(r.fd);
+      }
+      console.log(n);`]);
+    expect(fill.stdout.trim(), fill.stderr).toBe('300');
+    const churn = track(spawn('nsenter', ['--target', String(d.pid), '--ipc', process.execPath, '-e', `
+      const a = require(${JSON.stringify(ADDON)}); const c = a.constants; const end = Date.now() + 4000;
+      while (Date.now() < end) {
+        for (let i = 0; i < 100; i++) { const r = a.mqOpen('/churn' + i, c.O_RDWR|c.O_CREAT, 0o600, { maxmsg: 1, msgsize: 16 }); if (r.ok) a.mqClose(r.fd); }
+        for (let i = 0; i < 100; i++) a.mqUnlink('/churn' + i);
+      }`], { stdio: 'ignore' }));
+    await new Promise((r) => churn.on('exit', r));
+    await sleep(600);
+    const full = d.logs().split('\n').filter((l) => l.includes('"queue is full'));
+    const names = full.map((l) => (JSON.parse(l) as { queue: string }).queue);
+    expect(names).toHaveLength(300);
+    expect(new Set(names).size).toBe(300);
+    expect(d.logs()).not.toMatch(/queue is no longer full/);
+    // Draining one logs that one transition, once.
+    inNs(d, [process.execPath, '-e', `const a = require(${JSON.stringify(ADDON)}); const r = a.mqOpen('/full7', a.constants.O_RDWR|a.constants.O_NONBLOCK, 0, null); a.mqReceive(r.fd, 16);`]);
+    await sleep(800);
+    expect(d.logs().match(/queue is no longer full/g)).toHaveLength(1);
+  }, 30_000);
+
+  it('reports the real event-loop lag when idle (no 1 s artefact), and no histogram gauges', async () => {
+    const d = await startDaemon([], { interval: '1s' });
+    await sleep(2500);
+    await scrape(d);
+    const m = await scrape(d);
+    const lag = m.value('nodejs_eventloop_lag_seconds');
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(0.2);
+    expect(m.text).not.toMatch(/^nodejs_eventloop_lag_(min|max|mean|stddev|p50|p90|p99)_seconds/m);
+  });
+
   it('stops within a second on SIGTERM, and reloads its profile on SIGHUP', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mqd-watch-'));
     const profile = join(dir, 'p.json');
@@ -170,13 +158,13 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     writeFileSync(profile, JSON.stringify({ name: 'w', workload: { queues: [{ maxmsg: 40, msgsize: 128 }] } }));
     // Private copies of the paths apply writes, so the host's are never touched.
     const privatePaths = 'mount -t tmpfs none /etc/sysctl.d; mount -t tmpfs none /var/lib';
-    const watching = await startDaemon(['--profile', profile], privatePaths);
+    const watching = await startDaemon(['--profile', profile], { setup: privatePaths });
     await sleep(400);
     expect((await scrape(watching)).value('mqdoctor_drift{key="fs.mqueue.msg_max"}')).toBe(1);
     expect(inNs(watching, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('10');
     expect(watching.logs()).toMatch(/drift: the live value is below the profile/);
 
-    const enforcing = await startDaemon(['--profile', profile, '--enforce'], privatePaths);
+    const enforcing = await startDaemon(['--profile', profile, '--enforce'], { setup: privatePaths });
     await sleep(400);
     expect(inNs(enforcing, ['cat', '/proc/sys/fs/mqueue/msg_max']).stdout.trim()).toBe('40');
     inNs(enforcing, ['sh', '-c', 'echo 10 > /proc/sys/fs/mqueue/msg_max']);
@@ -190,7 +178,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     // A "container": its own IPC and mount namespaces, an mqueue mount, two queues.
     const holder = spawn('unshare', ['--ipc', '--mount', '--fork', '--kill-child', 'bash', '-c',
       `d=$(mktemp -d); mount -t mqueue none "$d"; ${oracle} create /in-container 4 256 >/dev/null; echo 77 > /proc/sys/fs/mqueue/queues_max; echo ready; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    running.push(holder);
+    track(holder);
     await new Promise<void>((r) => holder.stdout!.on('data', (x) => String(x).includes('ready') && r()));
     const holderPid = Number(readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim().split(' ')[0]);
     const inode = spawnSync('readlink', [`/proc/${holderPid}/ns/ipc`], { encoding: 'utf8' }).stdout.trim().replace(/\D/g, '');
@@ -211,7 +199,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     const promPort = 40000 + Math.floor(Math.random() * 20000);
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mq-doctor\n    static_configs:\n      - targets: ['127.0.0.1:${d.port}']\n`);
     const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    running.push(prom);
+    track(prom);
     let result: number | undefined;
     for (let i = 0; i < 60 && result === undefined; i++) {
       await sleep(500);

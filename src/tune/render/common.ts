@@ -1,5 +1,5 @@
 import { groupDigits } from '../../model/units.js';
-import { type DerivedSetting, isSysctlKey, type SysctlKey } from '../derive.js';
+import { type DerivedSetting, isSysctlKey, RLIM_UNLIMITED, type SysctlKey } from '../derive.js';
 import type { Profile } from '../profile.js';
 import { comment, decimal } from './encode.js';
 
@@ -39,5 +39,8 @@ export function explained(s: DerivedSetting, line: string): string[] {
 
 /** A setting's value as the files write it: an exact decimal. */
 export const value = (s: DerivedSetting): string => decimal(s.value);
+
+/** An rlimit as a format writes it: its own word for RLIM_INFINITY, else an exact decimal. */
+export const limitValue = (s: DerivedSetting, unlimited: 'unlimited' | 'infinity' | '-1'): string => (s.value >= RLIM_UNLIMITED ? unlimited : decimal(s.value));
 
 export const n = groupDigits;

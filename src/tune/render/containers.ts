@@ -1,7 +1,7 @@
 // docker/podman run flags, Compose, Kubernetes and Podman quadlet: the same
 // settings in each runtime's words. IPC-namespaced sysctls and rlimits only.
-import { n, type RenderInput, rlimit, sysctls, value } from './common.js';
-import { comment, decimal } from './encode.js';
+import { limitValue, n, type RenderInput, rlimit, sysctls, value } from './common.js';
+import { comment } from './encode.js';
 
 const ULIMITS = [
   ['RLIMIT_MSGQUEUE', 'msgqueue'],
@@ -11,7 +11,7 @@ const ULIMITS = [
 function ulimits(input: RenderInput) {
   return ULIMITS.flatMap(([key, name]) => {
     const s = rlimit(input.settings, key);
-    return s ? [{ name, value: decimal(s.value), why: s.why }] : [];
+    return s ? [{ name, value: limitValue(s, '-1'), why: s.why }] : [];
   });
 }
 

@@ -1,5 +1,5 @@
 import { parseLimitsLines } from '../limits-rules.js';
-import { explained, FILES, header, type RenderInput, rlimit, value } from './common.js';
+import { explained, FILES, header, limitValue, type RenderInput, rlimit } from './common.js';
 import { comment, identifier } from './encode.js';
 
 /** Each owner's lines sit under a marker of their own, so one apply never touches another owner's. */
@@ -52,8 +52,8 @@ export function renderLimits(input: RenderInput, existing: string | null = null)
   blocks.delete(who);
   if (mq || nofile) {
     const own = [
-      ...(mq ? explained(mq, `${who} soft msgqueue ${value(mq)}\n${who} hard msgqueue ${value(mq)}`) : []),
-      ...(nofile ? explained(nofile, `${who} soft nofile ${value(nofile)}\n${who} hard nofile ${value(nofile)}`) : []),
+      ...(mq ? explained(mq, `${who} soft msgqueue ${limitValue(mq, 'unlimited')}\n${who} hard msgqueue ${limitValue(mq, 'unlimited')}`) : []),
+      ...(nofile ? explained(nofile, `${who} soft nofile ${limitValue(nofile, 'unlimited')}\n${who} hard nofile ${limitValue(nofile, 'unlimited')}`) : []),
     ];
     // The block opens with the profile it came from, then its settings (no blank line between).
     blocks.set(who, [comment(`from profile "${input.profile.name}"`), ...own.slice(1)]);

@@ -1,4 +1,4 @@
-import { explained, FILES, header, type RenderInput, rlimit, value } from './common.js';
+import { explained, FILES, header, limitValue, type RenderInput, rlimit } from './common.js';
 import { identifier } from './encode.js';
 
 /** A [Service] drop-in; null when no rlimit needs raising. */
@@ -12,7 +12,7 @@ export function renderSystemd(input: RenderInput): string | null {
     'limits.conf does not reach systemd services; this drop-in does.',
   ]);
   lines.push('[Service]');
-  if (mq) lines.push(...explained(mq, `LimitMSGQUEUE=${value(mq)}`));
-  if (nofile) lines.push(...explained(nofile, `LimitNOFILE=${value(nofile)}`));
+  if (mq) lines.push(...explained(mq, `LimitMSGQUEUE=${limitValue(mq, 'infinity')}`));
+  if (nofile) lines.push(...explained(nofile, `LimitNOFILE=${limitValue(nofile, 'infinity')}`));
   return `${lines.join('\n')}\n`;
 }
