@@ -35,7 +35,7 @@ precompileValidators();
 const coldCommands = {
   name: 'cold-commands',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(tune|apply|watch|yargs-cli|profile-input|preflight|check-sysv)\.js$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(tune|apply|watch|yargs-cli|profile-input|preflight|check-sysv|explain)\.js$/ }, (args) => {
       if (!/src\/cli\/(main|preflight)\.ts$/.test(args.importer)) return undefined;
       return { path: args.path === './preflight.js' ? './preflight.cjs' : './commands.cjs', external: true };
     });

@@ -147,6 +147,45 @@ export interface TargetProcess {
   userName: Avail<string>;
   /** The systemd service the process runs in (from /proc/PID/cgroup): limits.conf does not reach it. */
   systemdUnit: Avail<string>;
+  /** Where the process stands, for advice that works there (absent in older recordings). */
+  surroundings?: Avail<Surroundings>;
+}
+
+/** systemd-logind's RemoveIPC= and which uids it spares. */
+export interface RemoveIpc {
+  removeIpc: boolean;
+  /** SYS_UID_MAX: uids up to it are system users, whose queues logind leaves alone. */
+  systemUidMax: number;
+  /** Where the value comes from: a file, or the default. */
+  source: string;
+}
+
+export interface Surroundings {
+  /** /proc/PID/loginuid: set by pam_loginuid at a login; null when the process descends from no login (a service, a container). */
+  loginUid: number | null;
+  /** What says "container": /.dockerenv, /run/.containerenv, a docker/kubepods/libpod/containerd cgroup. */
+  containerMarkers: string[];
+  /** Whether /proc/sys/fs/mqueue/msg_max may be written from here (read-only in most containers); null for another process. */
+  procSysWritable: boolean | null;
+  /**
+   * What the configuration grants the target at its start: its unit's Limit*= (a service)
+   * or pam_limits' limits.conf and limits.d (its user); absent when neither could be told.
+   */
+  configured?: ConfiguredLimits;
+}
+
+/** A limit as configuration sets it, with the file and line it comes from. */
+export interface ConfiguredLimit {
+  value: number | 'unlimited';
+  source: string;
+}
+
+export interface ConfiguredLimits {
+  by: 'systemd' | 'pam_limits';
+  /** The unit or the user name. */
+  owner: string;
+  soft: { msgqueue?: ConfiguredLimit; nofile?: ConfiguredLimit };
+  hard: { msgqueue?: ConfiguredLimit; nofile?: ConfiguredLimit };
 }
 
 export interface QueueAttr {
@@ -174,6 +213,32 @@ export interface SysvQueue {
   qbytes: Avail<number>;
 }
 
+/**
+ * mq_notify as the queue file shows it ("NOTIFY:n SIGNO:n NOTIFY_PID:n", ipc/mqueue.c
+ * mqueue_read_file). A registration lasts until it fires once, is removed, or its
+ * process closes any descriptor of the queue (mqueue_flush_file).
+ */
+export interface QueueNotify {
+  /** sigev_notify of the registration: 0 SIGEV_SIGNAL, 1 SIGEV_NONE, 2 SIGEV_THREAD; also 0 when none is registered. */
+  notify: number;
+  /** The signal of a SIGEV_SIGNAL registration; 0 otherwise. */
+  signo: number;
+  /**
+   * The registered process, as mq-doctor's PID namespace numbers it; 0 when none is
+   * registered, or when that process lies outside mq-doctor's PID namespace.
+   */
+  pid: number;
+}
+
+/** A process with a queue open (one of its /proc/PID/fd entries is the queue's inode). */
+export interface QueueHolder {
+  pid: number;
+  /** /proc/PID/comm; null when it could not be read (it exited meanwhile). */
+  command: string | null;
+  /** Its descriptors on the queue, ascending. */
+  fds: number[];
+}
+
 export interface QueueInfo {
   /** Without the leading slash, as it appears in the mqueue filesystem. */
   name: string;
@@ -185,6 +250,47 @@ export interface QueueInfo {
   qsize: Avail<number>;
   /** Needs the native addon (mq_getattr on an fd opened from the mount). */
   attr: Avail<QueueAttr>;
+  /** The inode number: with the listing's device, what /proc/PID/fd entries are matched against. Absent in older recordings. */
+  ino?: number;
+  /**
+   * st_mtime, ms since the epoch: the kernel sets it when the queue is created and at every
+   * mq_send and mq_receive that moves a message (ipc/mqueue.c: simple_inode_init_ts), and
+   * otherwise only by an explicit utimensat (touch -m). So it is the queue's creation time if no message ever moved, else its last
+   * use: the mqueue filesystem keeps no creation time of its own (no birth time). Absent in
+   * older recordings.
+   */
+  mtimeMs?: number;
+  /**
+   * st_ctime, ms since the epoch: moves with mtime, and also at every read of the queue file
+   * (any `cat /dev/mqueue/NAME`, and mq-doctor's own), mq_notify, mq_setattr, chmod and chown:
+   * it dates neither the creation nor the last message.
+   */
+  ctimeMs?: number;
+  /** Read from the queue file when holders were asked for (probe option `holders`). */
+  notify?: Avail<QueueNotify>;
+  /** The processes that have it open; present when holders were asked for and the scan ran (empty: none visible). */
+  holders?: QueueHolder[];
+}
+
+/** A queue unlinked from the mount but still open: it counts against queues_max and its creator's RLIMIT_MSGQUEUE until its last descriptor closes. */
+export interface UnlinkedQueue {
+  ino: number;
+  uid: number;
+  gid: number;
+  mode: number;
+  /** mq_getattr through a holder's /proc/PID/fd entry. */
+  attr: Avail<QueueAttr>;
+  holders: QueueHolder[];
+}
+
+/** How the holders of a listing's queues were looked for: every process's /proc/PID/fd. */
+export interface HolderScan {
+  /** Processes whose descriptor tables were read, and their descriptors. */
+  processes: number;
+  descriptors: number;
+  /** Why a holder may have been missed (another uid's processes, another PID namespace, the time budget); empty when none can hide. */
+  gaps: string[];
+  unlinked: UnlinkedQueue[];
 }
 
 export interface QueueListing {
@@ -193,6 +299,8 @@ export interface QueueListing {
   queues: QueueInfo[];
   /** st_dev of the mount: one mqueue superblock per IPC namespace, so equal devices mean the same namespace. */
   device?: number | null;
+  /** Present when holders were asked for (probe option `holders`). */
+  holderScan?: Avail<HolderScan>;
 }
 
 /** A queue of another IPC namespace: what its charge to its creator needs. */
@@ -280,4 +388,6 @@ export interface Snapshot {
   /** Present when `--measure` was asked for (preflight: by default). */
   measurement?: Avail<BudgetMeasurement>;
   nativeAddon: Avail<string>;
+  /** systemd-logind's RemoveIPC= (absent in older recordings). */
+  removeIpc?: Avail<RemoveIpc>;
 }

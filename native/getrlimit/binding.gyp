@@ -9,6 +9,7 @@
         "src/mqueue.cc",
         "src/exec.cc",
         "src/queuedir.cc",
+        "src/holders.cc",
         "src/sysv.cc",
         "src/nsfs.cc",
         "src/measure.cc"

@@ -4,7 +4,9 @@ import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Access, CHECK_IDS, type CheckId, type MqAttr, type MqOpenRequest, type SysvRequest } from '../model/types.js';
 import { isUsageError, UsageError } from './exit-codes.js';
+import type { ExplainRequest } from '../explain/run-checks.js';
 import { COMMANDS, type CommandName, type OptionSpec } from './options.js';
+import { DEFAULT_QUEUE_COLUMNS, parseQueueColumns, QUEUE_COLUMN_NAMES, type QueueColumn } from '../render/queue-columns.js';
 
 /** Flag values; '--' holds the words after a bare `--` (preflight's command). */
 export type RawValues = Record<string, string | boolean | string[] | undefined>;
@@ -50,6 +52,8 @@ export interface CheckArgs {
   /** Measure the uid's remaining queue memory with scratch queues (--measure). */
   measure: boolean;
   json: boolean;
+  /** The full report: every blocker's own fixes, the cost breakdown, the assumptions. */
+  verbose: boolean;
   /** The command line, for "for a definite answer, run …" (flags as given, --json dropped). */
   argv: string[];
 }
@@ -64,6 +68,8 @@ export interface LimitsArgs {
   pid: number | undefined;
   measure: boolean;
   json: boolean;
+  /** Only the queue list, lsipc-style (-o, --noheadings or --raw given); null: the whole report. */
+  list: { columns: QueueColumn[]; headings: boolean; raw: boolean } | null;
 }
 
 const str = (raw: RawValues, key: string): string | undefined => {
@@ -113,6 +119,7 @@ export function checkArgs(raw: RawValues): CheckArgs {
     live,
     measure: raw.measure === true,
     json: raw.json === true,
+    verbose: raw.verbose === true,
     argv: commandLineOf(raw),
   };
 }
@@ -163,7 +170,28 @@ export function sysvCheckArgs(raw: RawValues): SysvCheckArgs {
 }
 
 export function limitsArgs(raw: RawValues): LimitsArgs {
-  return { pid: pidOf(raw), measure: raw.measure === true, json: raw.json === true };
+  const output = str(raw, 'output');
+  const listing = output !== undefined || raw.noheadings === true || raw.raw === true;
+  if (listing && raw.measure === true) throw new UsageError('--measure shows in the whole report, not in the queue list (-o, --noheadings, --raw): give one or the other');
+  if (listing && raw.json === true) {
+    throw new UsageError(`${output !== undefined ? '--output' : raw.raw === true ? '--raw' : '--noheadings'} shapes the queue list, and --json prints the whole document: give one or the other`);
+  }
+  let columns: QueueColumn[] = [...DEFAULT_QUEUE_COLUMNS];
+  if (output !== undefined) {
+    const parsed = parseQueueColumns(output);
+    if (!parsed.ok) {
+      throw new UsageError(
+        parsed.bad === '' ? `--output needs column names, comma-separated, e.g. -o NAME,UID,HOLDERS (got "${output}")` : `--output: unknown column "${parsed.bad}" (columns: ${QUEUE_COLUMN_NAMES.join(', ')})`,
+      );
+    }
+    columns = parsed.columns;
+  }
+  return {
+    pid: pidOf(raw),
+    measure: raw.measure === true,
+    json: raw.json === true,
+    list: listing ? { columns, headings: raw.noheadings !== true, raw: raw.raw === true } : null,
+  };
 }
 
 /**
@@ -173,12 +201,18 @@ export function limitsArgs(raw: RawValues): LimitsArgs {
 export function fastParse(command: CommandName, argv: string[]): RawValues {
   const specs = COMMANDS[command].options;
   const options = Object.fromEntries(
-    Object.entries(specs).map(([k, s]: [string, OptionSpec]) => [k, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+    Object.entries(specs).map(([k, s]: [string, OptionSpec]) => [
+      k,
+      { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const), ...(s.short !== undefined ? { short: s.short } : {}) },
+    ]),
   );
   const dashes = argv.indexOf('--');
   const after = dashes >= 0 ? argv.slice(dashes + 1) : undefined;
   if (dashes >= 0) argv = argv.slice(0, dashes);
   const joined: string[] = [];
+  // explain takes words (the message): a negative errno such as -24 is one of them, not a flag.
+  const words = 'positional' in COMMANDS[command];
+  const negativeWords: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
@@ -186,11 +220,12 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
     if (key && specs[key] && specs[key]!.kind !== 'boolean' && next !== undefined && /^-\d+$/.test(next)) {
       joined.push(`${a}=${next}`);
       i++;
-    } else joined.push(a);
+    } else if (words && /^-\d+$/.test(a)) negativeWords.push(a);
+    else joined.push(a);
   }
   try {
     const { values, positionals, tokens } = parseArgs({ args: joined, options, strict: true, allowPositionals: true, tokens: true });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see mq-doctor ${command} --help)`);
+    if (positionals.length > 0 && !words) throw new UsageError(`unexpected argument "${positionals[0]}" (see mq-doctor ${command} --help)`);
     // util.parseArgs keeps the last of a repeated flag; a typo of one for the other must not pass unseen.
     const seen = new Map<string, string>();
     for (const t of tokens ?? []) {
@@ -199,6 +234,8 @@ export function fastParse(command: CommandName, argv: string[]): RawValues {
       if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice (--${t.name}${seen.get(t.name)} and --${t.name}${shown}): give it once`);
       seen.set(t.name, shown);
     }
+    // The words, and those after a bare `--` (a message that starts with "-").
+    if (words) return { ...(values as RawValues), _: [...positionals, ...negativeWords, ...(after ?? [])] };
     return after === undefined ? (values as RawValues) : { ...(values as RawValues), '--': after };
   } catch (err) {
     if (isUsageError(err)) throw err;
@@ -462,5 +499,54 @@ export function watchArgs(raw: RawValues): WatchArgs {
     allNamespaces: raw['all-namespaces'] === true,
     maxQueueSeries: Number(max),
     webConfig: fileFlag(raw, 'web-config', '/etc/mq-doctor/web-config.yml'),
+  };
+}
+
+export interface ExplainArgs {
+  /** The message as given (the words joined by spaces). */
+  text: string;
+  request: ExplainRequest;
+  /** --sysv: only the System V calls' reading of the message. */
+  sysvOnly: boolean;
+  json: boolean;
+}
+
+/** `explain TEXT [flags]`: the request flags are check's, each optional (attr NULL, IPC_PRIVATE, kernel.msgmax bytes). */
+export function explainArgs(raw: RawValues): ExplainArgs {
+  const given = Array.isArray(raw._) ? raw._.map(String) : [];
+  // Through yargs (help aside, never on the fast path) the command name comes first.
+  const words = given[0] === 'explain' && given.length > 1 ? given.slice(1) : given;
+  const text = words.join(' ').trim();
+  if (text === '') throw new UsageError('explain needs the error message: e.g. mq-doctor explain EMFILE, or mq-doctor explain "Too many open files"');
+  const maxmsg = str(raw, 'maxmsg');
+  const msgsize = str(raw, 'msgsize');
+  if (maxmsg !== undefined && msgsize === undefined) throw new UsageError('--maxmsg needs --msgsize too (an mq_attr has both)');
+  const sysvOnly = raw.sysv === true;
+  const posixFlag = (['maxmsg', 'name'] as const).find((k) => raw[k] !== undefined);
+  if (sysvOnly && posixFlag) throw new UsageError(`--${posixFlag} is for POSIX queues (mq_open); with --sysv give --msgsize, --key, --qbytes`);
+  const name = str(raw, 'name');
+  if (name !== undefined && name.length === 0) throw new UsageError('--name must not be empty (use e.g. --name /orders)');
+  if (name !== undefined && name.includes('\0')) throw new UsageError('--name must not contain a NUL byte');
+  const count = parsePositive('count', str(raw, 'count') ?? '1', 1_000_000);
+  if (name !== undefined && count > 1) throw new UsageError('--name and --count > 1 cannot be combined: each queue needs its own name');
+  const keyText = str(raw, 'key');
+  const key = keyText === undefined ? null : parseSysvKey(keyText);
+  if (key !== null && count > 1) throw new UsageError('--key and --count > 1 cannot be combined: one key names one queue');
+  const qbytesText = str(raw, 'qbytes');
+  const size = msgsize === undefined ? null : parseLong('msgsize', msgsize);
+  return {
+    text,
+    request: {
+      attr: maxmsg !== undefined && size !== null ? { maxmsg: parseLong('maxmsg', maxmsg), msgsize: size } : null,
+      name: name ?? null,
+      count,
+      msgsize: size,
+      key,
+      qbytes: qbytesText === undefined ? null : parseUlong('qbytes', qbytesText),
+      pid: pidOf(raw),
+      measure: raw.measure === true,
+    },
+    sysvOnly,
+    json: raw.json === true,
   };
 }

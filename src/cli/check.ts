@@ -2,6 +2,7 @@ import { writeOut } from './output.js';
 import { liveAgrees } from '../model/live.js';
 import { predictMqOpen } from '../model/predict-mq-open.js';
 import type { LiveReport, Prediction } from '../model/types.js';
+import { holdersReport } from '../model/holders.js';
 import { liveMqOpen } from '../probe/live.js';
 import { checkDocument } from '../render/check-json.js';
 import { renderCheckText } from '../render/check-text.js';
@@ -33,20 +34,35 @@ export function runsAsRoot(snap: Snapshot): boolean {
   return snap.target.self && c.ok ? c.value.effectiveUid === 0 : process.geteuid?.() === 0;
 }
 
+/**
+ * ENOSPC (queues_max) and the queue-memory EMFILE are limits someone holds: the report names who.
+ * An EMFILE the request alone causes (more than the whole soft limit) has no holders worth naming.
+ */
+export function holderErrnos(p: Prediction): Array<'ENOSPC' | 'EMFILE'> {
+  const out = new Set<'ENOSPC' | 'EMFILE'>();
+  for (const b of p.blockers) {
+    if (b.id === 'MQ-QUEUES-MAX') out.add('ENOSPC');
+    if (b.id === 'MQ-RLIMIT-MSGQUEUE' && b.kind === 'limit' && b.limit === 'RLIMIT_MSGQUEUE' && typeof b.actual === 'number' && p.cost.totalForCount <= b.actual) out.add('EMFILE');
+  }
+  return [...out];
+}
+
+/** A recorded snapshot taken without the holder scan says the holders are unknown. */
 export function runCheckOn(
   snap: Snapshot,
   args: CheckArgs,
   live: LiveReport | null,
   prediction: Prediction = predictMqOpen(snap, args.request),
 ): { stdout: string; code: number } {
+  const holders = holderErrnos(prediction).map((errno) => holdersReport(snap, { errno }));
   const stdout = args.json
     ? `${JSON.stringify(checkDocument(snap, prediction, live), null, 2)}\n`
-    : renderCheckText(snap, prediction, live, { command: 'check', argv: args.argv, isRoot: runsAsRoot(snap), self: snap.target.self });
+    : renderCheckText(snap, prediction, live, { command: 'check', argv: args.argv, isRoot: runsAsRoot(snap), self: snap.target.self }, { verbose: args.verbose, holders });
   return { stdout, code: exitCodeFor(prediction, live) };
 }
 
 export function runCheck(args: CheckArgs): number {
-  const snap = takeSnapshot(args.pid, { scanNamespaces: args.request.create, measure: args.measure });
+  const snap = takeSnapshot(args.pid, { scanNamespaces: args.request.create, holders: args.request.create, measure: args.measure });
   const prediction = predictMqOpen(snap, args.request);
   let live: LiveReport | null = null;
   if (args.live) {

@@ -1,12 +1,23 @@
-import { writeOut } from './output.js';
-import { limitsDocument, renderLimitsText } from '../render/limits.js';
+import { writeErr, writeOut } from './output.js';
+import { limitsDocument, renderLimitsText, renderQueueList } from '../render/limits.js';
 import type { LimitsArgs } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { takeSnapshot } from './snapshot.js';
 import { runsAsRoot } from './check.js';
 
 export function runLimits(args: LimitsArgs): number {
-  const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure });
+  if (args.list) {
+    // The queue list alone (lsipc-style): no other namespace or measurement shows in it.
+    const snap = takeSnapshot(args.pid, { holders: true });
+    const r = renderQueueList(snap, args.list, { isRoot: runsAsRoot(snap) });
+    if (r.problem !== null) {
+      writeErr(`mq-doctor: ${r.problem}\n`);
+      return EXIT.indeterminate;
+    }
+    writeOut(r.text);
+    return EXIT.ok;
+  }
+  const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure, holders: true });
   writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap, { isRoot: runsAsRoot(snap) }));
   return EXIT.ok;
 }

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { writeErr } from './output.js';
 import { log, logLevelProblem } from '../log.js';
-import { applyArgs, checkArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
+import { applyArgs, checkArgs, explainArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
 import { runCheck } from './check.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runLimits } from './limits.js';
@@ -41,6 +41,11 @@ export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<n
   preflight: async (raw) => {
     const args = preflightArgs(raw, process.env);
     return (await import('./preflight.js')).runPreflight(args);
+  },
+  // In dist/commands.cjs, with its message tables; fastest-levenshtein only for an unknown text.
+  explain: async (raw) => {
+    const args = explainArgs(raw);
+    return (await import('./explain.js')).runExplain(args);
   },
 };
 /** Help, version and shell completion are yargs' (only before a bare `--`: what follows is preflight's command). */

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { log } from '../log.js';
-import type { CheckId, LimitBlocker } from '../model/types.js';
+import type { AnyCheckId, LimitBlocker } from '../model/types.js';
 import { groupDigits as n } from '../model/units.js';
 import { describeKinds, evaluateWorkload, type Evaluation, type QueueKind } from '../preflight/evaluate.js';
 import { failedChecksReport } from '../preflight/report.js';
@@ -131,26 +131,28 @@ function execCommand(command: string[]): Promise<number> | number {
 }
 
 export async function runPreflight(args: PreflightArgs): Promise<number> {
-  let snap = takeSnapshot(undefined, { scanNamespaces: true, measure: args.measure });
+  let snap = takeSnapshot(undefined, { scanNamespaces: true, holders: true, measure: args.measure });
   const kinds = await workloadKinds(args);
   let ev = evaluateWorkload(snap, kinds);
   let fixed: string[] = [];
   if (ev.blockers.length > 0) {
     fixed = fixFromInside(snap, ev);
     if (fixed.length > 0) {
-      snap = takeSnapshot(undefined, { scanNamespaces: true, measure: args.measure });
+      snap = takeSnapshot(undefined, { scanNamespaces: true, holders: true, measure: args.measure });
       ev = evaluateWorkload(snap, kinds);
     }
   }
   const workload = describeKinds(kinds);
   // Like a bootstrap check: what failed, or could not be told, stops the start unless named in --ignore.
-  const ignored = (id: CheckId | undefined) => args.ignore === 'all' || (id !== undefined && args.ignore.includes(id));
+  // A blocker's id type also spans System V's checks; preflight's blockers are mq_open's.
+  const ignored = (id: AnyCheckId | undefined) => args.ignore === 'all' || (id !== undefined && (args.ignore as readonly AnyCheckId[]).includes(id));
   const blocking = ev.blockers.filter((b) => !ignored(b.id));
   const unknown = ev.unknownChecks.filter((u) => !ignored(u.id));
   const skipped = [...ev.blockers.filter((b) => ignored(b.id)).map((b) => `${b.id ?? 'check'}: ${b.summary}`), ...ev.unknownChecks.filter((u) => ignored(u.id)).map((u) => `${u.id}: could not be told (${u.reason})`)];
   if (blocking.length > 0 || unknown.length > 0) {
-    for (const b of blocking) log.warn(b.kind === 'limit' ? { check: b.id, limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { check: b.id, rule: b.rule, errno: b.errno }, 'preflight check failed');
-    for (const u of unknown) log.warn({ check: u.id, reason: u.reason }, 'preflight check could not be told');
+    // The report below says it all at the default level; a log collector (MQ_DOCTOR_LOG_LEVEL=info) gets each check as a record.
+    for (const b of blocking) log.info(b.kind === 'limit' ? { check: b.id, limit: b.limit, actual: b.actual, needed: b.needed, errno: b.errno } : { check: b.id, rule: b.rule, errno: b.errno }, 'preflight check failed');
+    for (const u of unknown) log.info({ check: u.id, reason: u.reason }, 'preflight check could not be told');
     writeErr(failedChecksReport(blocking, fixed, unknown, skipped));
     if (args.mode === 'enforce') return EX_CONFIG;
     writeErr('mq-doctor: preflight: MQ_DOCTOR_MODE=warn: starting the application anyway; its mq_open calls may fail as described\n');

@@ -12,13 +12,15 @@ export interface SnapshotOptions {
   scanNamespaces?: boolean;
   /** --measure: ask the kernel with scratch queues under the target's own credentials. */
   measure?: boolean;
+  /** Each queue's notification and holders, and the queues unlinked but still open. */
+  holders?: boolean;
 }
 
 export function takeSnapshot(pid: number | undefined, opts: SnapshotOptions = {}): Snapshot {
   // hrtime, not performance.now(): the latter loads perf_hooks on the hot path.
   const started = process.hrtime.bigint();
   try {
-    const snap = probeSnapshot({ pid, sysvQbytes: opts.sysvQbytes ?? false, scanNamespaces: opts.scanNamespaces ?? false });
+    const snap = probeSnapshot({ pid, sysvQbytes: opts.sysvQbytes ?? false, scanNamespaces: opts.scanNamespaces ?? false, holders: opts.holders ?? false });
     if (opts.measure) snap.measurement = measureFor(snap);
     log.debug({ ms: Number(process.hrtime.bigint() - started) / 1e6, pid }, 'probed');
     return snap;

@@ -5,22 +5,31 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { RawValues } from './args.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { RUNNERS } from './main.js';
+import { forShell, ownCompletions, SCRIPTS, SHELLS } from './completion.js';
 import { COMMANDS, COMMON_OPTIONS, type OptionSpec } from './options.js';
 
-function withOptions(y: Argv, options: Record<string, OptionSpec>, global = false): Argv {
+/** A command's own flags, none global: its help and its completions show exactly what its parser takes. */
+function withOptions(y: Argv, options: Record<string, OptionSpec>, describe = (spec: OptionSpec, _name: string) => spec.describe): Argv {
   for (const [name, spec] of Object.entries(options)) {
-    if (!global && name in COMMON_OPTIONS) continue;
     y.option(name, {
-      global,
-      describe: spec.describe,
+      // yargs makes an option global unless told: a command would then show its parent's.
+      global: false,
+      describe: describe(spec, name),
       // Strings throughout: args.ts validates (yargs would turn "1e3" or "0x10" into numbers).
       type: spec.kind === 'boolean' ? 'boolean' : 'string',
+      ...(spec.short !== undefined ? { alias: spec.short } : {}),
       ...(spec.default !== undefined ? { default: spec.default } : {}),
       ...(spec.choices ? { choices: [...spec.choices] } : {}),
     });
   }
   return y;
 }
+
+/** The commands that list a shared flag (it may stand before them). */
+const takers = (name: string) => Object.entries(COMMANDS).filter(([, c]) => Object.hasOwn(c.options, name)).map(([n]) => n);
+
+/** The name yargs' completion engine is registered under; `completion` itself is an ordinary command with help. */
+const COMPLETION_ENGINE = 'completion-engine';
 
 export function buildParser(argv: string[], onRun: (code: number | Promise<number>) => void): Argv {
   const y = yargs(argv)
@@ -31,7 +40,14 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .parserConfiguration({ 'populate--': true })
     .demandCommand(1, `name a command: ${Object.keys(COMMANDS).join(', ')}`)
     .recommendCommands()
-    .completion('completion', 'Print a completion script for bash, zsh or fish (mq-doctor completion [bash|zsh|fish])')
+    // Hidden: yargs answers --get-yargs-completions (main.ts routes it here) with the commands and
+    // each command's own flags; ownCompletions adds flag values. Run with the shell's words.
+    .completion(COMPLETION_ENGINE, false, (_current: string, _argv: unknown, defaults: (then: (err: Error | null, list?: string[]) => void) => void, done: (completions: string[]) => void) => {
+      const own = ownCompletions(argv.slice(argv.indexOf('--get-yargs-completions') + 1));
+      // yargs also offers a one-letter alias with two dashes after "--" ("--o"): no parser takes that.
+      if (own === undefined) defaults((_err, list) => done((list ?? []).filter((c) => !/^--[^-:](?::|$)/.test(c))));
+      else done(forShell(own, /zsh/.test(process.env.SHELL ?? '')));
+    })
     .version(pkg.version)
     .help()
     .alias('h', 'help')
@@ -44,14 +60,27 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .fail((msg, err) => {
       throw isUsageError(err) || !err ? new UsageError(msg ?? String(err)) : err;
     });
-  // Shared flags are global so they may stand before the command (`--json limits`).
-  withOptions(y, COMMON_OPTIONS, true);
+  // Not global: they may stand before a command that lists them (`--json limits`), and only there.
+  withOptions(y, COMMON_OPTIONS, (spec, name) => `${spec.describe} (here: before ${takers(name).join(', ')})`);
+  y.command(
+    'completion [shell]',
+    'Print a completion script for bash, zsh or fish (default: the one of $SHELL)',
+    (sub) =>
+      sub
+        .version(false)
+        .positional('shell', { describe: 'The shell that reads the script', type: 'string', choices: [...SHELLS] })
+        .example('source <(mq-doctor completion bash)', 'Complete mq-doctor in this bash (README: "Help and shell completion")')
+        .example('mq-doctor completion fish > ~/.config/fish/completions/mq-doctor.fish', 'Install it for fish'),
+  );
   for (const [name, cmd] of Object.entries(COMMANDS)) {
+    // A command that takes words (explain's message) says so in its usage line.
+    const words = 'positional' in cmd ? ` <${cmd.positional}..>` : '';
     y.command(
-      name,
+      `${name}${words}`,
       cmd.describe,
       (sub) => {
-        withOptions(sub, cmd.options);
+        // --version is mq-doctor's, not a command's: a command's help lists only what its parser takes.
+        withOptions(sub.version(false), cmd.options);
         for (const [example, what] of cmd.examples) sub.example(example, what);
         return sub;
       },
@@ -63,37 +92,13 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
   return y;
 }
 
-const SHELLS = ['bash', 'zsh', 'fish'] as const;
-
-/** fish has no yargs script of its own: it asks the same --get-yargs-completions that bash and zsh do. */
-const FISH = `###-begin-mq-doctor-completions-###
-# mq-doctor completion for fish: save as ~/.config/fish/completions/mq-doctor.fish
-function __mq_doctor_complete
-    set -l words (commandline -opc) (commandline -ct)
-    mq-doctor --get-yargs-completions $words
-end
-complete -c mq-doctor -f -a '(__mq_doctor_complete)'
-###-end-mq-doctor-completions-###
-`;
-
 /** completion [bash|zsh|fish]: the script for that shell, or for $SHELL; anything else is a usage error. */
 function completion(args: string[]): number {
   if (args.length > 1) throw new UsageError(`completion takes one shell (${SHELLS.join(', ')}), got "${args.join(' ')}"`);
   const shell = args[0] ?? (/zsh$/.test(process.env.SHELL ?? '') ? 'zsh' : /fish$/.test(process.env.SHELL ?? '') ? 'fish' : 'bash');
   if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: unknown shell "${shell}" (bash, zsh or fish)`);
-  if (shell === 'fish') {
-    process.stdout.write(FISH);
-    return EXIT.ok;
-  }
-  // yargs picks the zsh or bash flavour from $SHELL.
-  const saved = process.env.SHELL;
-  process.env.SHELL = shell === 'zsh' ? '/bin/zsh' : '/bin/bash';
-  try {
-    buildParser([], () => {}).showCompletionScript();
-  } finally {
-    if (saved === undefined) delete process.env.SHELL;
-    else process.env.SHELL = saved;
-  }
+  // Each script asks `mq-doctor --get-yargs-completions` (yargs' protocol) and leaves paths to the shell.
+  process.stdout.write(SCRIPTS[shell as keyof typeof SCRIPTS]);
   return EXIT.ok;
 }
 

@@ -8,6 +8,7 @@
 import type { Snapshot, UserNamespaceInfo } from '../snapshot.js';
 import { queueCostBytes } from './cost.js';
 import type { KernelEra } from './era.js';
+import { countedQueues } from './usage.js';
 
 export interface Holder {
   /** The IPC namespace's inode; null when unknown. */
@@ -117,7 +118,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
       pid: t.self ? null : t.pid,
       command: t.command.ok ? t.command.value : null,
       ownerChain: owner === undefined ? null : chainOf(owner, table),
-      queues: snap.queues.value.queues.map((q) => ({ uid: q.uid, bytes: q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined })),
+      queues: countedQueues(snap.queues.value).map((q) => ({ uid: q.uid, bytes: q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined })),
     });
   } else {
     // Why it cannot be listed is said where the listing is used (queues in use); here, only that it is missing.

@@ -2,8 +2,17 @@
 import type { RlimValue } from '../snapshot.js';
 import type { Blocker, Certainty, CheckId } from './types.js';
 
+/** What a check read, for the report's line: the value in force, the value the call needs. */
+export interface Reading {
+  actual: number | string | null;
+  needed: number | string | null;
+  detail: string;
+  /** It passes, but by a narrow margin or with a catch the user should know of. */
+  warn?: string;
+}
+
 export type CheckResult =
-  | { kind: 'pass'; id?: CheckId }
+  | { kind: 'pass'; id?: CheckId; reading?: Reading }
   /**
    * failsAt: the 1-based index of the first queue this check refuses. With
    * `bound`, some input was partly unknown: the failure is certain, but it may
@@ -20,6 +29,12 @@ export function tagged(id: CheckId, r: CheckResult): CheckResult {
 }
 
 export const PASS: CheckResult = { kind: 'pass' };
+
+/** A pass that says what it found. */
+export const pass = (detail: string, actual: Reading['actual'] = null, needed: Reading['needed'] = null, warn?: string): CheckResult => ({
+  kind: 'pass',
+  reading: warn === undefined ? { actual, needed, detail } : { actual, needed, detail, warn },
+});
 
 export const fail = (blocker: Blocker, failsAt = 1, bound?: string, certainWith?: Certainty): CheckResult => {
   const r: CheckResult = { kind: 'fail', failsAt, blocker };

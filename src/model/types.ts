@@ -33,6 +33,42 @@ export const CHECK_IDS = [
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
+/**
+ * The checks `check --sysv` makes, msgget → msgctl(IPC_STAT, IPC_SET) → msgsnd, in the
+ * kernel's order (src/model/sysv-checks/registry.ts); stable names for --json.
+ */
+export const SYSV_CHECK_IDS = [
+  'SYSV-KEY',
+  'SYSV-MSGMNI',
+  'SYSV-IPC-STAT',
+  'SYSV-OWNER',
+  'SYSV-MSGMNB',
+  'SYSV-MSGSIZE',
+  'SYSV-MSGMAX',
+  'SYSV-WRITE',
+  'SYSV-CAPACITY',
+] as const;
+export type SysvCheckId = (typeof SYSV_CHECK_IDS)[number];
+/** Any check's id: mq_open's or System V's. */
+export type AnyCheckId = CheckId | SysvCheckId;
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
+
+/** One check the prediction made, passed or not: the report's line and --json's `checks`. */
+export interface CheckRecord<Id extends AnyCheckId = AnyCheckId> {
+  id: Id;
+  title: string;
+  status: CheckStatus;
+  /** The errno this check returns when it fails. */
+  errno: Errno | null;
+  /** The value in force and the value the call needs (for a failed limit: the blocker's). */
+  actual: number | string | null;
+  needed: number | string | null;
+  detail: string;
+  /** Where the check is described (README anchor). */
+  doc: string;
+}
+
 export interface MqAttr {
   maxmsg: number;
   msgsize: number;
@@ -80,7 +116,7 @@ export type LimitName =
 export interface LimitBlocker {
   kind: 'limit';
   /** The check that found it. */
-  id?: CheckId;
+  id?: AnyCheckId;
   errno: Errno;
   limit: LimitName;
   /** Where the value comes from, e.g. "/proc/sys/fs/mqueue/msg_max (private IPC namespace)". */
@@ -96,7 +132,7 @@ export interface LimitBlocker {
 /** Something about the request itself that no setting fixes. */
 export interface RequestBlocker {
   kind: 'request';
-  id?: CheckId;
+  id?: AnyCheckId;
   errno: Errno;
   rule:
     | 'libc-name'
@@ -172,6 +208,8 @@ export interface Prediction {
   /** The uid's queue memory level by level (user namespaces) and where it is held (IPC namespaces). */
   charges: UidCharges;
   outcome: Outcome;
+  /** Every check made, in the kernel's order, passes included. */
+  checks: CheckRecord[];
   blockers: Blocker[];
   headroom: Headroom;
   warnings: string[];
@@ -243,6 +281,9 @@ export interface SysvPrediction {
   usage: { queuesInUse: number | null; msgmni: number | null };
   capacity: SysvCapacity;
   outcome: Outcome;
+  /** Every check made, in the kernel's order (msgget, msgctl, msgsnd), passes included. */
+  checks: CheckRecord<SysvCheckId>[];
+  /** Each with the id of the check that found it. */
   blockers: Blocker[];
   warnings: string[];
   assumptions: string[];

@@ -1,4 +1,4 @@
-import type { QueueInfo, Snapshot } from '../snapshot.js';
+import type { Avail, QueueAttr, QueueInfo, QueueListing, Snapshot } from '../snapshot.js';
 import { queueCostBytes } from './cost.js';
 import type { KernelEra } from './era.js';
 
@@ -18,7 +18,16 @@ export interface NamespaceUsage {
   unknownReason?: string;
 }
 
-export function queueCharge(q: QueueInfo, era: KernelEra, wordBits: 32 | 64): number | undefined {
+/**
+ * What the kernel counts (queues_max) and charges (RLIMIT_MSGQUEUE): the queues in
+ * the mount and, where the holder scan ran, those unlinked but still open.
+ */
+export function countedQueues(listing: QueueListing): Array<{ uid: number; attr: Avail<QueueAttr> }> {
+  const scan = listing.holderScan;
+  return scan?.ok ? [...listing.queues, ...scan.value.unlinked] : listing.queues;
+}
+
+export function queueCharge(q: Pick<QueueInfo, 'attr'>, era: KernelEra, wordBits: 32 | 64): number | undefined {
   return q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined;
 }
 
@@ -29,7 +38,8 @@ export function queueCharge(q: QueueInfo, era: KernelEra, wordBits: 32 | 64): nu
 export function namespaceUsage(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): NamespaceUsage {
   if (!snap.queues.ok) return { queuesInUse: undefined, byUid: [], unknownReason: snap.queues.reason };
   const byUid = new Map<number, UidUsage>();
-  for (const q of snap.queues.value.queues) {
+  const all = countedQueues(snap.queues.value);
+  for (const q of all) {
     const u = byUid.get(q.uid) ?? { uid: q.uid, queues: 0, bytes: 0, unknownQueues: 0 };
     const charge = queueCharge(q, era, wordBits);
     u.queues += 1;
@@ -38,7 +48,7 @@ export function namespaceUsage(snap: Snapshot, era: KernelEra, wordBits: 32 | 64
     byUid.set(q.uid, u);
   }
   return {
-    queuesInUse: snap.queues.value.queues.length,
+    queuesInUse: all.length,
     byUid: [...byUid.values()].sort((a, b) => a.uid - b.uid),
   };
 }

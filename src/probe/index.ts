@@ -6,6 +6,8 @@ import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './p
 import { inIpcNamespaceOf } from './setns.js';
 import { scanOtherNamespaces } from './ipc-scan.js';
 import { probeQueues } from './queues.js';
+import { scanHolders } from './holders.js';
+import { probeRemoveIpc } from './logind.js';
 import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
 import { probeSysvQueues, type SysvQueue } from './sysv.js';
 
@@ -16,6 +18,12 @@ export interface ProbeOptions {
   sysvQbytes?: boolean;
   /** Read every other IPC namespace too: a uid's queue memory is charged across all of them. */
   scanNamespaces?: boolean;
+  /**
+   * Who holds the limit: each queue file's NOTIFY, SIGNO and NOTIFY_PID, and the processes
+   * that have each queue open (one pass over every /proc/PID/fd). Whenever a queue is
+   * created: a queue unlinked but still open is found no other way, and it counts.
+   */
+  holders?: boolean;
 }
 
 export { measureBudget, type MeasureRequest } from './measure.js';
@@ -68,8 +76,14 @@ function sysctlsOfNamespace(pid: number, sysvQbytes: boolean): Sysctls {
   return { mqueue: allUnavailable(MQUEUE_KEYS, r.reason), sysv: allUnavailable(SYSV_KEYS, r.reason), source, sysvQueues: unavailable(r.reason) };
 }
 
+/** The target's queue listing, with notification details and holders when asked. */
+function targetQueues(pid: number | undefined, holders: boolean): Avail<QueueListing> {
+  const queues = probeQueues(pid, loadNative, { details: holders });
+  return holders && queues.ok ? have(scanHolders(queues.value, loadNative)) : queues;
+}
+
 export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
-  const { pid, sysvQbytes = false, scanNamespaces = false } = opts;
+  const { pid, sysvQbytes = false, scanNamespaces = false, holders = false } = opts;
   if (pid !== undefined && !processExists(pid)) throw new NoSuchProcess(`no process with pid ${pid}`);
   const target = probeProcess(pid);
   const ownIpc = pid === undefined ? target.ipcNamespace : namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
@@ -77,7 +91,7 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
     pid === undefined ||
     (ownIpc.ok && target.ipcNamespace.ok && ownIpc.value.inode === target.ipcNamespace.value.inode);
   const sysctls: Sysctls = sameNamespace ? readOwnNamespace('/proc/sys (this IPC namespace)', sysvQbytes) : sysctlsOfNamespace(pid!, sysvQbytes);
-  const queues = probeQueues(pid, loadNative);
+  const queues = targetQueues(pid, holders);
   const otherNamespaces = scanNamespaces
     ? scanOtherNamespaces(target.ipcNamespace.ok ? target.ipcNamespace.value.inode : undefined, queues.ok ? queues.value.device : undefined)
     : undefined;
@@ -94,5 +108,6 @@ export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {
     queues,
     ...(otherNamespaces ? { otherNamespaces } : {}),
     nativeAddon: nativeStatus(),
+    removeIpc: probeRemoveIpc(),
   };
 }

@@ -22,17 +22,35 @@ export interface MqAttrIn {
 }
 
 /** Columns of MqDir.fields, row by row (keep in step with queuedir.cc). */
-export const MQ_DIR_FIELDS = ['uid', 'gid', 'mode', 'qsize', 'maxmsg', 'msgsize', 'curmsgs'] as const;
+export const MQ_DIR_FIELDS = ['uid', 'gid', 'mode', 'qsize', 'maxmsg', 'msgsize', 'curmsgs', 'ino', 'mtimeMs', 'ctimeMs', 'notify', 'signo', 'notifyPid'] as const;
+/** Columns of ProcFdScan.matches (keep in step with holders.cc). */
+export const PROC_FD_FIELDS = ['pid', 'fd', 'ino', 'uid', 'gid', 'mode'] as const;
 
 /** An mqueue mount read in one call, as columns: N-API objects per queue would cost more than the syscalls. */
 export interface MqDir {
   count: number;
+  /** Numbers per row: MQ_DIR_FIELDS.length (absent from an addon built before the columns grew). */
+  width?: number;
   /** The queue names, NUL-separated (a name may hold any byte but '/' and NUL). */
   names: string;
   /** count × MQ_DIR_FIELDS.length numbers; NaN where a value could not be read. */
   fields: Float64Array;
   /** [row, errno name] for each queue that could not be opened or mq_getattr'd. */
   errors: Array<[number, string]>;
+}
+
+/** Every descriptor of every process that lies on one of the given mqueue superblocks, in one call. */
+export interface ProcFdScan {
+  /** Processes whose descriptor table was read (mq-doctor itself is skipped). */
+  processes: number;
+  descriptors: number;
+  /** The time budget ran out before every process was read. */
+  truncated: boolean;
+  width: number;
+  /** n × PROC_FD_FIELDS.length numbers: the regular files (queues) among them. */
+  matches: Float64Array;
+  /** [pid, errno name] of the processes whose /proc/PID/fd could not be read (EACCES: another uid's). */
+  unreadable: Array<[number, string]>;
 }
 
 /** msgctl(IPC_STAT) of one System V queue. */
@@ -92,8 +110,13 @@ export interface NativeAddon {
    * descriptors mq-doctor inherited, SIGPIPE/SIGXFSZ, the signal mask). Returns only when the exec failed.
    */
   execvp(file: string, args: string[], inheritedFds?: number[]): Failure;
-  /** Every queue of an mqueue mount in one call: owner, mode, QSIZE and mq_getattr. */
-  mqReadDir(dir: string): Result<MqDir>;
+  /**
+   * Every queue of an mqueue mount in one call: owner, mode, inode, times, QSIZE and
+   * mq_getattr; with details, NOTIFY, SIGNO and NOTIFY_PID too (one read(2) of each queue file).
+   */
+  mqReadDir(dir: string, details?: boolean): Result<MqDir>;
+  /** The descriptors on these devices' regular files in every process of /proc, within budgetMs. */
+  procFdScan?(devices: number[], budgetMs: number): Result<ProcFdScan>;
   /** msgget(2). key: a signed int, or above 2^31 as its 32-bit pattern; flags: mode | IPC_CREAT | IPC_EXCL. */
   msgget(key: number, flags: number): Result<{ msqid: number }>;
   /**

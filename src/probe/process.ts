@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, readdirSync } from 'node:fs';
 import {
   type Avail,
   type Capabilities,
@@ -9,10 +9,13 @@ import {
   type Rlimit,
   type RlimValue,
   type Sourced,
+  type ConfiguredLimits,
+  type Surroundings,
   type TargetProcess,
   have,
   unavailable,
 } from '../snapshot.js';
+import { effectiveLimits } from './config-files.js';
 import { errorReason, parseKeyValues, readLink, readText } from './procfs.js';
 import { ipcOwnerOf, userChainOf } from './userns.js';
 
@@ -190,6 +193,8 @@ export function probeProcess(pid: number | undefined): TargetProcess {
   const ipcNamespace = namespaceOf(key, 'ipc', PROC_IPC_INIT_INO);
   const userNamespaceChain = userChainOf(key, userNamespace);
 
+  const userName = credentials.ok ? userNameOf(credentials.value.realUid) : credentials;
+  const systemdUnit = systemdUnitOf(key);
   return {
     pid: self ? process.pid : pid,
     self,
@@ -204,9 +209,40 @@ export function probeProcess(pid: number | undefined): TargetProcess {
     userNamespaceChain,
     ipcOwner: ipcOwnerOf(key, ipcNamespace, userNamespaceChain),
     libc,
-    userName: credentials.ok ? userNameOf(credentials.value.realUid) : credentials,
-    systemdUnit: systemdUnitOf(key),
+    userName,
+    systemdUnit,
+    surroundings: surroundingsOf(key, self, configuredOwner(userName, systemdUnit)),
   };
+}
+
+const CONTAINER_CGROUPS = /\b(docker|kubepods|libpod|containerd|crio|lxc)\b/;
+
+/** Where the process stands: a login or not, a container or not, a writable /proc/sys or not. */
+/** Whose configuration starts the target: its unit, else its user (pam_limits). */
+function configuredOwner(user: Avail<string>, unit: Avail<string>): ConfiguredLimits | undefined {
+  const limits = unit.ok ? effectiveLimits('/', { kind: 'service', service: unit.value }) : user.ok ? effectiveLimits('/', { kind: 'user', user: user.value }) : null;
+  if (!limits) return undefined;
+  return { by: unit.ok ? 'systemd' : 'pam_limits', owner: unit.ok ? unit.value : (user as { value: string }).value, soft: limits.soft, hard: limits.hard };
+}
+
+function surroundingsOf(key: string, self: boolean, configured: ConfiguredLimits | undefined): Avail<Surroundings> {
+  const login = readText(`/proc/${key}/loginuid`);
+  const loginUid = login.ok && /^\d+$/.test(login.value.trim()) && Number(login.value.trim()) !== 4294967295 ? Number(login.value.trim()) : null;
+  const root = self ? '' : `/proc/${key}/root`;
+  const markers = ['/.dockerenv', '/run/.containerenv'].filter((f) => existsSync(`${root}${f}`));
+  const cg = readText(`/proc/${key}/cgroup`);
+  const cgMatch = cg.ok ? CONTAINER_CGROUPS.exec(cg.value) : null;
+  if (cgMatch) markers.push(`cgroup ${cgMatch[1]}`);
+  let procSysWritable: boolean | null = null;
+  if (self) {
+    try {
+      accessSync('/proc/sys/fs/mqueue/msg_max', fsConstants.W_OK);
+      procSysWritable = true;
+    } catch {
+      procSysWritable = false;
+    }
+  }
+  return have({ loginUid, containerMarkers: markers, procSysWritable, ...(configured ? { configured } : {}) });
 }
 
 export function userNameFromPasswd(passwd: string, uid: number): string | undefined {

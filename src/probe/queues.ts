@@ -4,6 +4,7 @@ import {
   type QueueAttr,
   type QueueInfo,
   type QueueListing,
+  type QueueNotify,
   have,
   unavailable,
 } from '../snapshot.js';
@@ -43,7 +44,20 @@ export function parseQsize(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function queueAttr(path: string, addon: Avail<NativeAddon>): Avail<QueueAttr> {
+/** "QSIZE:n NOTIFY:n SIGNO:n NOTIFY_PID:n", as ipc/mqueue.c prints it (padded with spaces). */
+export function parseQueueFile(text: string): { qsize: number; notify: QueueNotify } | undefined {
+  const m = /^QSIZE:(\d+)\s+NOTIFY:(-?\d+)\s+SIGNO:(-?\d+)\s+NOTIFY_PID:(-?\d+)\s*$/.exec(text);
+  return m ? { qsize: Number(m[1]), notify: { notify: Number(m[2]), signo: Number(m[3]), pid: Number(m[4]) } } : undefined;
+}
+
+/** What probeQueues reads besides the listing. */
+export interface QueueReadOptions {
+  /** Read each queue file for NOTIFY, SIGNO and NOTIFY_PID (one more read(2) per queue; it moves the file's ctime). */
+  details?: boolean;
+}
+
+/** mq_getattr through a path that opens a queue: a file of an mqueue mount, or a holder's /proc/PID/fd entry. */
+export function queueAttr(path: string, addon: Avail<NativeAddon>): Avail<QueueAttr> {
   if (!addon.ok) return unavailable(`maxmsg/msgsize need mq_getattr: ${addon.reason}`);
   let fd: number;
   try {
@@ -63,7 +77,7 @@ function queueAttr(path: string, addon: Avail<NativeAddon>): Avail<QueueAttr> {
   }
 }
 
-function probeQueue(dir: string, name: string, addon: Avail<NativeAddon>): QueueInfo | undefined {
+function probeQueue(dir: string, name: string, addon: Avail<NativeAddon>, details: boolean): QueueInfo | undefined {
   const path = `${dir}/${name}`;
   let st;
   try {
@@ -72,13 +86,29 @@ function probeQueue(dir: string, name: string, addon: Avail<NativeAddon>): Queue
     return undefined; // unlinked between readdir and stat: it no longer counts
   }
   let qsize: Avail<number>;
+  let notify: Avail<QueueNotify>;
   try {
-    const q = parseQsize(readFileSync(path, 'latin1'));
+    const text = readFileSync(path, 'latin1');
+    const f = parseQueueFile(text);
+    const q = f?.qsize ?? parseQsize(text);
     qsize = q === undefined ? unavailable(`no QSIZE in ${path}`) : have(q);
+    notify = f ? have(f.notify) : unavailable(`no NOTIFY, SIGNO and NOTIFY_PID in ${path}`);
   } catch (err) {
     qsize = unavailable(`cannot read ${path} (${errorReason(err)})`);
+    notify = qsize as Avail<never>;
   }
-  return { name, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, qsize, attr: queueAttr(path, addon) };
+  return {
+    name,
+    uid: st.uid,
+    gid: st.gid,
+    mode: st.mode & 0o7777,
+    qsize,
+    attr: queueAttr(path, addon),
+    ino: st.ino,
+    mtimeMs: Math.floor(st.mtimeMs),
+    ctimeMs: Math.floor(st.ctimeMs),
+    ...(details ? { notify } : {}),
+  };
 }
 
 /**
@@ -125,17 +155,17 @@ export function mountIsOwnNamespace(dir: string, names: string[], addon: Avail<N
  * container's queues are read from the host. Without a usable mount, a
  * privileged caller reads them through a detached mount of the namespace.
  */
-export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
-  const viaMount = listThroughMount(pid, addon);
+export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions = {}): Avail<QueueListing> {
+  const viaMount = listThroughMount(pid, addon, opts);
   if (viaMount.ok || !viaMount.noMount) return viaMount.ok ? have(viaMount.value) : unavailable(viaMount.reason);
-  const detached = listDetached(pid, addon);
+  const detached = listDetached(pid, addon, opts);
   if (detached.ok) return detached;
   return unavailable(`queue usage unknown: ${viaMount.reason}, and ${detached.reason}`);
 }
 
 type MountListing = { ok: true; value: QueueListing } | { ok: false; reason: string; noMount: boolean };
 
-function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddon>): MountListing {
+function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): MountListing {
   const key = pid === undefined ? 'self' : String(pid);
   const mountinfo = readText(`/proc/${key}/mountinfo`);
   if (!mountinfo.ok) return { ok: false, reason: mountinfo.reason, noMount: true };
@@ -144,7 +174,7 @@ function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddo
     return { ok: false, noMount: true, reason: `no mqueue filesystem is mounted${pid === undefined ? '' : ` in process ${pid}'s mount namespace`}` };
   }
   const dir = pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}`;
-  const listed = listDir(dir, addon);
+  const listed = listDir(dir, addon, opts);
   if (!listed.ok) return { ok: false, reason: `queue usage unknown: ${listed.reason}`, noMount: false };
   const queues = listed.value;
   if (pid === undefined && queues.length > 0) {
@@ -157,7 +187,7 @@ function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddo
 }
 
 /** One directory of an mqueue mount: the addon reads it in one call; without it, stat and read per queue. */
-function listDir(dir: string, addon: () => Avail<NativeAddon>): Avail<QueueInfo[]> {
+function listDir(dir: string, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): Avail<QueueInfo[]> {
   // One entry tells whether there is anything to read: only then is the addon
   // loaded, and the listing itself is read once, by whichever path reads the queues.
   let empty: boolean;
@@ -173,26 +203,30 @@ function listDir(dir: string, addon: () => Avail<NativeAddon>): Avail<QueueInfo[
   }
   if (empty) return have([]);
   const lib = addon();
-  if (lib.ok) return readAllNative(dir, lib.value);
+  const details = opts.details === true;
+  if (lib.ok) {
+    const r = readAllNative(dir, lib.value, details);
+    if (r !== STALE_ADDON) return r;
+  }
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (err) {
     return cannotList(dir, err);
   }
-  return have(names.sort().map((n) => probeQueue(dir, n, lib)).filter((q): q is QueueInfo => q !== undefined));
+  return have(names.sort().map((n) => probeQueue(dir, n, lib, details)).filter((q): q is QueueInfo => q !== undefined));
 }
 
 /**
  * The namespace's queues through a mount nobody else sees (fsopen + fsmount,
  * attached nowhere): the system is left exactly as it was.
  */
-export function listDetached(pid: number | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
-  return listDetachedAt(pid === undefined ? undefined : { path: `/proc/${pid}/ns/ipc`, which: `process ${pid}'s IPC namespace` }, addon);
+export function listDetached(pid: number | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions = {}): Avail<QueueListing> {
+  return listDetachedAt(pid === undefined ? undefined : { path: `/proc/${pid}/ns/ipc`, which: `process ${pid}'s IPC namespace` }, addon, opts);
 }
 
 /** The same for an IPC namespace file (a process's, or a bind mount); undefined: mq-doctor's own namespace. */
-export function listDetachedAt(ns: { path: string; which: string } | undefined, addon: () => Avail<NativeAddon>): Avail<QueueListing> {
+export function listDetachedAt(ns: { path: string; which: string } | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions = {}): Avail<QueueListing> {
   const lib = addon();
   if (!lib.ok) return unavailable(`reading the queues without a mount needs the native addon (${lib.reason})`);
   const mount = (): Avail<number> => {
@@ -202,7 +236,7 @@ export function listDetachedAt(ns: { path: string; which: string } | undefined, 
   const fd = ns === undefined ? mount() : inIpcNamespace(ns.path, ns.which, 'a detached mqueue mount', mount);
   if (!fd.ok) return fd;
   try {
-    const r = readAllNative(`/proc/self/fd/${fd.value}`, lib.value);
+    const r = listDir(`/proc/self/fd/${fd.value}`, () => lib, opts);
     return r.ok ? have({ mountPath: DETACHED_MOUNT, queues: r.value, device: fstatSync(fd.value).dev }) : r;
   } finally {
     closeSync(fd.value);
@@ -221,21 +255,25 @@ function deviceOf(dir: string): number | null {
 
 const cannotList = (dir: string, err: unknown) => unavailable<never>(`queue usage unknown: cannot list ${dir} (${errorReason(err)})`);
 
+/** readAllNative's answer when the addon predates its columns: the caller reads queue by queue instead. */
+const STALE_ADDON = unavailable<never>('the native addon is older than its JavaScript side (rebuild it: node native/getrlimit/build.mjs)');
+
 /** The addon reads the whole mount in one call: 10,000 queues in tens of milliseconds. */
-function readAllNative(dir: string, addon: NativeAddon): Avail<QueueInfo[]> {
-  const r = addon.mqReadDir(dir);
+function readAllNative(dir: string, addon: NativeAddon, details: boolean): Avail<QueueInfo[]> {
+  const r = addon.mqReadDir(dir, details);
   if (!r.ok) return unavailable(`queue usage unknown: cannot list ${dir} (${r.errno})`);
+  const W = MQ_DIR_FIELDS.length;
+  if (r.width !== W || r.fields.length !== r.count * W) return STALE_ADDON;
   const names = r.count > 0 ? r.names.split('\0') : [];
   const errnoOf = new Map(r.errors);
   const f = r.fields;
-  const W = MQ_DIR_FIELDS.length;
   const queues: QueueInfo[] = [];
   for (let i = 0; i < r.count; i++) {
     const at = i * W;
     const errno = errnoOf.get(i);
     // Unlinked while being read: gone, not unreadable.
     if (Number.isNaN(f[at]) || errno === 'ENOENT') continue;
-    queues.push({
+    const q: QueueInfo = {
       name: names[i]!,
       uid: f[at]!,
       gid: f[at + 1]!,
@@ -244,7 +282,16 @@ function readAllNative(dir: string, addon: NativeAddon): Avail<QueueInfo[]> {
       attr: Number.isNaN(f[at + 4])
         ? unavailable(`cannot open ${dir}/${names[i]} (${errno ?? 'unknown'})`)
         : have({ maxmsg: f[at + 4]!, msgsize: f[at + 5]!, curmsgs: f[at + 6]! }),
-    });
+      ino: f[at + 7]!,
+      mtimeMs: f[at + 8]!,
+      ctimeMs: f[at + 9]!,
+    };
+    if (details) {
+      q.notify = Number.isNaN(f[at + 10])
+        ? unavailable(`cannot read ${dir}/${names[i]} (${errno ?? 'no NOTIFY, SIGNO and NOTIFY_PID in it'})`)
+        : have({ notify: f[at + 10]!, signo: f[at + 11]!, pid: f[at + 12]! });
+    }
+    queues.push(q);
   }
   return have(queues.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
 }

@@ -1,9 +1,8 @@
 import type { SysvPrediction } from '../model/types.js';
 import type { Snapshot } from '../snapshot.js';
-import { trailerLines, verdictLines, whoLine } from './check-text.js';
+import { checkLines, trailerLines, verdictLines, whoLine } from './check-text.js';
 import { num } from './format.js';
 import { sysvKeyHex as hex } from '../model/units.js';
-
 
 function callLines(p: SysvPrediction): string[] {
   const r = p.request;
@@ -36,6 +35,7 @@ function queueLines(p: SysvPrediction): string[] {
 }
 
 export function renderSysvCheckText(snap: Snapshot, p: SysvPrediction): string {
-  const out = [...callLines(p), `for ${whoLine(snap)}`, '', ...verdictLines(p).map((l, i) => (i === 0 && p.outcome.errno ? `${l} (${p.outcome.call})` : l)), '', ...queueLines(p), ...trailerLines(p)];
+  const verdict = verdictLines(p).map((l, i) => (i === 0 && p.outcome.errno ? `${l} (${p.outcome.call})` : l));
+  const out = [...callLines(p), `for ${whoLine(snap)}`, '', ...verdict, '', ...checkLines(p), '', ...queueLines(p), ...trailerLines(p)];
   return `${out.join('\n')}\n`;
 }

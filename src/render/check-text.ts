@@ -1,6 +1,11 @@
+import { adviceFor } from '../model/advice.js';
+import type { HoldersResult } from '../model/holders.js';
 import type { ChargeLevel, Holder } from '../model/charges.js';
-import type { Blocker, Certainty, Fixes, LiveReport, Prediction } from '../model/types.js';
+import { standOf, standText } from '../model/stand.js';
+import type { Blocker, Certainty, CheckRecord, CheckStatus, Fixes, LiveReport, Prediction } from '../model/types.js';
 import type { BudgetMeasurement, Snapshot } from '../snapshot.js';
+import { adviceLines } from './advice-text.js';
+import { renderHoldersText } from './holders-text.js';
 import { indent, num, plural, rlim } from './format.js';
 
 const ACCESS = { rdonly: 'O_RDONLY', wronly: 'O_WRONLY', rdwr: 'O_RDWR' } as const;
@@ -54,16 +59,18 @@ function groupedUnknowns(unknowns: string[]): string[] {
   return [...new Set(unknowns)];
 }
 
-export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>, definite?: string): string[] {
+export function verdictLines(p: Pick<Prediction, 'outcome' | 'blockers'>, definite?: string, brief = false): string[] {
   const o = p.outcome;
   const then = definite ? [`For a definite answer: ${definite}`] : [];
-  const others = p.blockers.length > 1 ? `; ${p.blockers.length} blockers stand in the way in all, each listed below` : '';
+  const others = p.blockers.length > 1 ? `; ${p.blockers.length} blockers stand in the way in all${brief ? '' : ', each listed below'}` : '';
   switch (o.verdict) {
     case 'success':
       return [`Result: SUCCEEDS${o.count > 1 ? ` for all ${o.count} queues` : ''}`];
     case 'failure': {
       const which = o.count > 1 ? ` at queue ${o.opened + 1} of ${o.count} (${o.opened} open first)` : '';
-      const lines = [`Result: FAILS with ${o.errno}${which}`, `        (the first check the kernel makes that fails${others})`];
+      const lines = brief
+        ? [`Result: FAILS with ${o.errno}${which}${p.blockers.length > 1 ? ` (the first of ${p.blockers.length} blockers, in the kernel's order)` : ''}`]
+        : [`Result: FAILS with ${o.errno}${which}`, `        (the first check the kernel makes that fails${others})`];
       if (!o.errnoCertain) lines.push(`        It could fail sooner, or with another errno: ${groupedUnknowns(o.unknowns).join('; ')}.`);
       return [...lines, ...then];
     }
@@ -200,19 +207,81 @@ function liveLines(live: LiveReport): string[] {
   return [`Live test (scratch queues, unlinked again): ${got}${attr}${trip}`, `  ${live.agrees ? 'agrees with the prediction' : 'DISAGREES with the prediction: please report this'}`];
 }
 
-export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport | null, definite?: DefiniteContext): string {
-  const out: string[] = [callLine(p), `for ${whoLine(snap)}`, '', ...verdictLines(p, definiteCommand(p.outcome.certainWith, definite))];
+const STATUS: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', unknown: '????' };
+
+/** A check's one line: for a failed limit, the value in force against the one needed. */
+function checkText(r: CheckRecord, blockers: Blocker[]): string {
+  if (r.status !== 'fail') return r.detail;
+  const mine = blockers.filter((b) => b.id === r.id);
+  const parts = mine.map((b) => {
+    if (b.kind === 'request') return b.summary;
+    const is = b.limit === 'RLIMIT_MSGQUEUE ceiling' ? 'leaves' : 'is';
+    const hard = b.hard !== undefined && b.hard !== b.actual ? ` (hard ${rlim(b.hard)})` : '';
+    return `${b.limit} ${is} ${rlim(b.actual)}${hard}, needs at least ${num(b.needed)}`;
+  });
+  return `${parts.join('; ')}  -> ${r.errno}`;
+}
+
+export function checkLines(p: Pick<Prediction, 'checks' | 'blockers'>): string[] {
+  const width = Math.max(...p.checks.map((c) => c.id.length));
+  return ['Checks, in the order the kernel makes them:', ...p.checks.map((c) => `  ${STATUS[c.status]}  ${c.id.padEnd(width)}  ${checkText(c, p.blockers)}`)];
+}
+
+function headroomSummary(p: Prediction): string | undefined {
+  if (p.cost.bytes === 0) return undefined;
+  if (p.outcome.verdict === 'failure') {
+    const after = p.headroom.notes.find((n) => n.startsWith("once the call's own blockers are fixed"));
+    const fit = p.outcome.opened > 0 ? `${num(p.outcome.opened)} of the ${num(p.outcome.count)} open, then the call fails` : 'none while the call fails';
+    return `Headroom: ${fit}${after ? ` (${after})` : ''}`;
+  }
+  return headroomLine(p);
+}
+
+/** `mq-doctor tune …` for the same request, when it has a size to tune for. */
+function tuneCommand(p: Prediction): string | null {
+  const a = p.request.attr;
+  if (!a) return null;
+  return `mq-doctor tune --maxmsg ${a.maxmsg} --msgsize ${a.msgsize}${p.request.count > 1 ? ` --count ${p.request.count}` : ''}`;
+}
+
+export interface CheckTextOptions {
+  /** Every blocker with its origin, fixes and notes, the cost breakdown and the assumptions. */
+  verbose?: boolean;
+  /** Who holds the queues behind an ENOSPC or a queue-memory EMFILE. */
+  holders?: HoldersResult[];
+}
+
+export function renderCheckText(snap: Snapshot, p: Prediction, live: LiveReport | null, definite?: DefiniteContext, opts: CheckTextOptions = {}): string {
+  const stand = standOf(snap);
+  const where = standText(stand, p.charge.uid);
+  const out: string[] = [callLine(p), `for ${whoLine(snap)}`, `Where: ${where}`, '', ...verdictLines(p, definiteCommand(p.outcome.certainWith, definite), !opts.verbose)];
   if (p.effectiveAttr && p.effectiveAttr.source !== 'requested') {
     out.push(`Attr: ${p.effectiveAttr.maxmsg} × ${p.effectiveAttr.msgsize} (${p.effectiveAttr.source})`);
   }
-  out.push('', ...costLines(p));
-  // Opening an existing queue, or without O_CREAT, charges nothing: no charge to show.
-  if (p.request.create && p.effectiveAttr?.source !== 'existing queue') out.push(...chargeLines(p));
-  out.push(...measurementLines(snap.measurement));
-  const head = headroomLine(p);
-  if (head) out.push(head);
+  out.push('', ...checkLines(p));
+  if (opts.verbose) {
+    out.push('', ...costLines(p));
+    // Opening an existing queue, or without O_CREAT, charges nothing: no charge to show.
+    if (p.request.create && p.effectiveAttr?.source !== 'existing queue') out.push(...chargeLines(p));
+    out.push(...measurementLines(snap.measurement));
+  } else if (p.cost.bytes > 0) {
+    const head = headroomSummary(p);
+    out.push(`Cost: ${num(p.cost.bytes)} bytes per queue${p.request.count > 1 ? `, ${num(p.cost.totalForCount)} for ${p.request.count}` : ''}${head ? `; ${head.replace(/^Headroom/, 'headroom')}` : ''}`);
+    if (snap.measurement?.ok) out.push(measurementLines(snap.measurement)[0]!);
+  }
+  if (opts.verbose) {
+    const head = headroomSummary(p);
+    if (head) out.push(head);
+  }
+  for (const h of opts.holders ?? []) out.push('', ...renderHoldersText(h, { limit: opts.verbose ? 50 : 5 }));
   if (live) out.push('', ...liveLines(live));
-  out.push(...trailerLines(p));
+  if (opts.verbose) {
+    out.push(...trailerLines(p));
+  } else {
+    const more = p.blockers.length || p.assumptions.length ? "--verbose (every blocker's own fixes, the cost breakdown, the assumptions)" : null;
+    if (p.warnings.length) out.push('', 'Warnings:', ...p.warnings.map((w) => `  - ${w}`));
+    out.push(...adviceLines(adviceFor(snap, p, stand), tuneCommand(p), more));
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -1,6 +1,10 @@
-import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS } from '../model/cost.js';
-import { analyseLimits } from '../model/limits-analysis.js';
-import type { Avail, Snapshot } from '../snapshot.js';
+import { removeIpcWarning } from '../model/remove-ipc.js';
+import { HARD_MSGMAX, HARD_MSGSIZEMAX, KERNEL_DEFAULTS, MQ_PRIO_MAX, queueCost } from '../model/cost.js';
+import { leakedQueues, notifyState } from '../model/holders.js';
+import { asWho, formatAge, holderText } from './holders-text.js';
+import { DEFAULT_QUEUE_COLUMNS, type QueueColumn } from './queue-columns.js';
+import { analyseLimits, kernelModel } from '../model/limits-analysis.js';
+import type { Avail, QueueInfo, Snapshot } from '../snapshot.js';
 import { bar, num, rlim, table } from './format.js';
 import { whoLine } from './check-text.js';
 import { sysvKeyHex as hex } from '../model/units.js';
@@ -10,10 +14,154 @@ import { measurementLines } from './check-text.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
+/**
+ * MQ_PRIO_MAX is the kernel's constant (include/uapi/linux/mqueue.h, 32768 since the
+ * mqueue filesystem exists): mq_timedsend answers EINVAL for a priority at or above
+ * it, and no sysctl changes it. sysconf(_SC_MQ_PRIO_MAX) only returns libc's own
+ * copy of that number (glibc's and musl's are 32768 too), so mq-doctor states the
+ * kernel's, the one that decides.
+ */
+export const MQ_PRIO_MAX_INFO = {
+  value: MQ_PRIO_MAX,
+  source: 'the kernel constant MQ_PRIO_MAX (include/uapi/linux/mqueue.h): mq_send answers EINVAL for a priority at or above it; not a sysctl',
+} as const;
+
 /** The `limits --json` document; schema/limits.schema.json describes it. */
 export function limitsDocument(snap: Snapshot) {
   const a = analyseLimits(snap);
-  return { schemaVersion: 2 as const, command: 'limits' as const, snapshot: snap, usage: a.usage, charges: a.uid, era: a.era, wordBits: a.wordBits };
+  return {
+    schemaVersion: 2 as const,
+    command: 'limits' as const,
+    snapshot: snap,
+    usage: a.usage,
+    charges: a.uid,
+    era: a.era,
+    wordBits: a.wordBits,
+    mqPrioMax: MQ_PRIO_MAX_INFO,
+  };
+}
+
+/** lsblk --raw (util-linux fputs_nonblank): every byte that is blank, a backslash, a control or not printable ASCII becomes \xNN. */
+const utf8 = new TextEncoder();
+export function rawEscape(text: string): string {
+  let out = '';
+  for (const b of utf8.encode(text)) out += b > 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/** Aligned output keeps spaces and UTF-8, but a control character must not break the line (lsblk escapes them too). */
+const controlEscape = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** UTC, to the second: "2026-11-21T00:00:00Z". */
+export const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface RowContext {
+  /** The snapshot's takenAt, for IDLE. */
+  now: number | null;
+  /** report: grouped digits and FULL marks; list: plain integers, for scripts. */
+  style: 'report' | 'list';
+  /** Escape control characters in names and commands (aligned output); --raw escapes every cell itself. */
+  escape: boolean;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * One queue's cells in `cols`: "?" where the value is unknown (or absent from an
+ * older recording), "-" where there is none. Names and commands have their control
+ * characters escaped. 10,000 queues: shared values are worked out once per row.
+ */
+export function queueRow(cols: readonly QueueColumn[], q: QueueInfo, charge: number | undefined, c: RowContext): string[] {
+  const n = c.style === 'report' ? num : String;
+  const a = q.attr.ok ? q.attr.value : undefined;
+  const notify = q.notify === undefined ? undefined : notifyState(q.notify);
+  const known = notify !== undefined && notify.kind !== 'unknown';
+  const row: string[] = new Array(cols.length);
+  for (let i = 0; i < cols.length; i++) {
+    let v: string;
+    switch (cols[i]!) {
+      case 'NAME':
+        v = c.escape && CONTROL.test(q.name) ? `/${controlEscape(q.name)}` : `/${q.name}`;
+        break;
+      case 'UID':
+        v = String(q.uid);
+        break;
+      case 'GID':
+        v = String(q.gid);
+        break;
+      case 'MODE':
+        v = q.mode.toString(8).padStart(4, '0');
+        break;
+      case 'MAXMSG':
+        v = a ? n(a.maxmsg) : '?';
+        break;
+      case 'MSGSIZE':
+        v = a ? n(a.msgsize) : '?';
+        break;
+      case 'CURMSGS':
+        v = a ? (c.style === 'report' && a.curmsgs === a.maxmsg ? `${n(a.curmsgs)} FULL` : n(a.curmsgs)) : '?';
+        break;
+      case 'QSIZE':
+        v = q.qsize.ok ? n(q.qsize.value) : '?';
+        break;
+      case 'CHARGED':
+        v = charge === undefined ? '?' : n(charge);
+        break;
+      case 'NOTIFY':
+        v = !known ? '?' : notify.kind === 'none' ? '-' : notify.method;
+        break;
+      case 'SIGNO':
+        v = !known ? '?' : notify.kind === 'registered' && notify.method === 'signal' ? String(notify.signo) : '-';
+        break;
+      case 'NOTIFY_PID':
+        v = !known ? '?' : notify.kind === 'none' ? '-' : notify.pid !== null ? String(notify.pid) : '?';
+        break;
+      case 'MTIME':
+        v = q.mtimeMs === undefined ? '?' : isoSecond(q.mtimeMs);
+        break;
+      case 'IDLE':
+        v = q.mtimeMs === undefined || c.now === null ? '?' : formatAge(Math.max(0, c.now - q.mtimeMs));
+        break;
+      case 'HOLDERS': {
+        const h = q.holders;
+        v = h === undefined ? '?' : h.length === 0 ? '-' : h.map((x) => (x.command !== null ? `${x.pid}(${x.command})` : String(x.pid))).join(',');
+        if (c.escape && CONTROL.test(v)) v = controlEscape(v);
+        break;
+      }
+    }
+    row[i] = v;
+  }
+  return row;
+}
+
+export interface QueueListOptions {
+  columns: readonly QueueColumn[];
+  headings: boolean;
+  raw: boolean;
+}
+
+/**
+ * `limits -o … / --noheadings / --raw`: the queue list alone, as lsipc prints one.
+ * Aligned, or with --raw one space between values and every blank or
+ * non-printable byte escaped; numbers are plain integers either way.
+ */
+export function renderQueueList(snap: Snapshot, opts: QueueListOptions, context?: LimitsContext): { text: string; problem: string | null } {
+  if (!snap.queues.ok) {
+    const definite = limitsDefinite(snap, context);
+    return { text: '', problem: `${snap.queues.reason}${definite ? `; to read them: ${definite}` : ''}` };
+  }
+  const a = analyseLimits(snap);
+  const taken = Date.parse(snap.takenAt);
+  const ctx = { now: Number.isNaN(taken) ? null : taken, style: 'list' as const, escape: !opts.raw };
+  const rows: string[][] = [];
+  if (opts.headings) rows.push([...opts.columns]);
+  for (const q of snap.queues.value.queues) {
+    const cells = queueRow(opts.columns, q, a.charges.get(q.name), ctx);
+    rows.push(opts.raw ? cells.map(rawEscape) : cells);
+  }
+  if (rows.length === 0) return { text: '', problem: null };
+  const lines = opts.raw ? rows.map((r) => r.join(' ')) : table(rows);
+  return { text: `${lines.join('\n')}\n`, problem: null };
 }
 
 function unavailableNotes(rows: Array<[string, Avail<unknown>]>): string[] {
@@ -95,6 +243,7 @@ export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): str
       ['  queues_max', show(m.queues_max), 'queues in this IPC namespace, all users'],
     ]),
   );
+  out.push(`  MQ_PRIO_MAX      ${num(MQ_PRIO_MAX)} priorities, 0 to ${num(MQ_PRIO_MAX - 1)} (mq_send: EINVAL at or above); a kernel constant, not a sysctl`);
   if (usage.queuesInUse !== undefined && m.queues_max.ok) {
     out.push(`  queues in use    ${num(usage.queuesInUse)}/${num(m.queues_max.value)}  ${bar(usage.queuesInUse, m.queues_max.value)}`);
   } else if (usage.queuesInUse === undefined) {
@@ -122,27 +271,23 @@ export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): str
     out.push(`  uid ${u.uid}${u.uid === me ? ' (target)' : ''}: ${num(u.queues)} queue${u.queues === 1 ? '' : 's'}, charged ${num(u.bytes)} bytes${lower}${gauge}`);
   }
   out.push(`  a default queue (${D.msg_default} × ${D.msgsize_default}) costs ${num(defaultQueueCost)} bytes`);
+  const removal = removeIpcWarning(snap, usage.byUid.map((u) => u.uid));
+  if (removal) out.push(`  WARNING: ${removal}`);
 
   if (snap.queues.ok && snap.queues.value.queues.length > 0) {
     out.push('', `Queues in ${snap.queues.value.mountPath}`);
-    const rows = [['  NAME', 'UID', 'MODE', 'MAXMSG', 'MSGSIZE', 'CURMSGS', 'QSIZE', 'CHARGED']];
+    const taken = Date.parse(snap.takenAt);
+    const ctx = { now: Number.isNaN(taken) ? null : taken, style: 'report' as const, escape: true };
+    const rows = [DEFAULT_QUEUE_COLUMNS.map((c, i) => (i === 0 ? `  ${c}` : c))];
     for (const q of snap.queues.value.queues) {
-      const a = q.attr.ok ? q.attr.value : undefined;
-      const charge = charges.get(q.name);
-      rows.push([
-        `  /${q.name}`,
-        String(q.uid),
-        q.mode.toString(8).padStart(4, '0'),
-        a ? num(a.maxmsg) : '?',
-        a ? num(a.msgsize) : '?',
-        a ? `${num(a.curmsgs)}${a.curmsgs === a.maxmsg ? ' FULL' : ''}` : '?',
-        q.qsize.ok ? num(q.qsize.value) : '?',
-        charge === undefined ? '?' : num(charge),
-      ]);
+      const row = queueRow(DEFAULT_QUEUE_COLUMNS, q, charges.get(q.name), ctx);
+      row[0] = `  ${row[0]}`;
+      rows.push(row);
     }
     out.push(...table(rows));
     const unsized = snap.queues.value.queues.find((q) => !q.attr.ok);
     if (unsized && !unsized.attr.ok) out.push(`  ? = ${unsized.attr.reason}`);
+    out.push(...holderLines(snap));
   }
 
   const nf = t.rlimitNofile;
@@ -165,6 +310,37 @@ export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): str
   return `${out.join('\n')}\n`;
 }
 
+
+/** Below the queue table: how holders were looked for, queues unlinked but still open, and the probably leaked ones with their removal. */
+function holderLines(snap: Snapshot): string[] {
+  if (!snap.queues.ok) return [];
+  const scan = snap.queues.value.holderScan;
+  // An older recording, or a probe that did not ask: the columns say "?", nothing more to say.
+  if (scan === undefined) return [];
+  if (!scan.ok) return [`  HOLDERS ? = ${scan.reason}`];
+  const out: string[] = [];
+  const notify = snap.queues.value.queues.find((q) => q.notify && !q.notify.ok);
+  if (notify?.notify && !notify.notify.ok) out.push(`  NOTIFY_PID ? = ${notify.notify.reason}`);
+  out.push(`  holders: every process's descriptors (${num(scan.value.processes)} processes, ${num(scan.value.descriptors)} descriptors)`);
+  for (const g of scan.value.gaps) out.push(`  holders may be missing: ${g}`);
+  const { era, wordBits } = kernelModel(snap);
+  for (const u of scan.value.unlinked) {
+    const size = u.attr.ok ? `${num(queueCost(u.attr.value.maxmsg, u.attr.value.msgsize, era, wordBits).bytes)} bytes` : 'size unknown';
+    out.push(`  unlinked but still open (counted until closed): inode ${u.ino}, uid ${u.uid}, ${size}, held by ${u.holders.map(holderText).join(', ')}`);
+  }
+  const LIMIT = 10;
+  const leaked = leakedQueues(snap, LIMIT);
+  if (leaked.count === 0) return out;
+  const seen = scan.value.gaps.length ? 'no process seen has it open (but see "may be missing" above)' : 'no process has it open';
+  out.push(`  Probably leaked (${seen}, no notification registered): ${num(leaked.count)}${leaked.count > LIMIT ? `, the ${LIMIT} idle longest:` : ''}`);
+  for (const f of leaked.first) {
+    const rm = f.leak!.removal;
+    const unsure = f.notify.kind === 'unknown' ? '; its notification could not be read' : '';
+    out.push(`    /${controlEscape(f.name)}: ${rm.shell ?? rm.call}   (${asWho(rm.asUid)}${f.idleMs !== null ? `; idle ${formatAge(f.idleMs)}` : ''}${unsure})`);
+  }
+  if (leaked.count > LIMIT) out.push(`    … and ${num(leaked.count - LIMIT)} more (mq-doctor limits -o NAME,UID,IDLE,HOLDERS lists every queue)`);
+  return out;
+}
 
 /** Open descriptors and the lowest free numbers: mq_open takes the lowest, and fails only when it is not below the soft limit. */
 function descriptorsText(d: Snapshot['target']['descriptors'], nf: Snapshot['target']['rlimitNofile']): string {

@@ -111,7 +111,8 @@ export function deriveSettings(profile: Profile, ctx: DeriveContext): Derivation
     const widest = queues.reduce((a, b) => (b.maxmsg > a.maxmsg ? b : a));
     const largest = queues.reduce((a, b) => (b.msgsize > a.msgsize ? b : a));
     want('fs.mqueue.msg_max', widest.maxmsg, `largest maxmsg: ${widest.label}`);
-    want('fs.mqueue.msgsize_max', Math.max(largest.msgsize, RANGES['fs.mqueue.msgsize_max'][0]), `largest msgsize: ${largest.label}`);
+    // Only a msgsize above the default 8,192 is written, so never one below the sysctl's floor of 128.
+    want('fs.mqueue.msgsize_max', largest.msgsize, `largest msgsize: ${largest.label}`);
     const inUse = ctx.queuesInUse ?? 0;
     if (ctx.queuesInUse === null) notes.push('Queues already in use are unknown (no mqueue mount): fs.mqueue.queues_max counts only the new ones.');
     want('fs.mqueue.queues_max', inUse + queueCount, `${fmt(inUse)} queues in use now + ${fmt(queueCount)} new`);

@@ -131,6 +131,9 @@ const CHECK: Row[] = [
   // --measure
   { args: ['check', ...OK, '--measure=yes'], code: USAGE, stderr: noArg('--measure') },
   { args: ['check', ...OK, '--measure', '--measure'], code: USAGE, stderr: dupBool('--measure') },
+  // --verbose
+  { args: ['check', ...OK, '--verbose=1'], code: USAGE, stderr: noArg('--verbose') },
+  { args: ['check', ...OK, '--verbose', '--verbose'], code: USAGE, stderr: dupBool('--verbose') },
   // --sysv, --key and --qbytes without it
   { args: ['check', '--sysv=1', '--msgsize', '1'], code: USAGE, stderr: noArg('--sysv') },
   { args: ['check', '--key', '0x1234'], code: USAGE, stderr: /--key is a System V option: add --sysv/ },
@@ -212,6 +215,22 @@ const LIMITS: Row[] = [
   { args: ['limits', '--json', '--json'], code: USAGE, stderr: dupBool('--json') },
   { args: ['limits', '--maxmsg', '5'], code: USAGE, stderr: unknown('--maxmsg', 'limits') },
   { args: ['limits', 'stray'], code: USAGE, stderr: stray('limits') },
+  // The queue list alone (-o, --noheadings, --raw): columns are validated, and it is not the whole document.
+  { args: ['limits', '--output', 'NAME,BOGUS'], code: USAGE, stderr: /^mq-doctor: --output: unknown column "BOGUS" \(columns: NAME, UID, .*HOLDERS\)$/ },
+  { args: ['limits', '--output', 'pid'], code: USAGE, stderr: /^mq-doctor: --output: unknown column "pid" \(columns: / },
+  { args: ['limits', '--output', ''], code: USAGE, stderr: /^mq-doctor: --output needs column names, comma-separated, e\.g\. -o NAME,UID,HOLDERS \(got ""\)$/ },
+  { args: ['limits', '--output', '+'], code: USAGE, stderr: /--output needs column names, comma-separated.*\(got "\+"\)$/ },
+  { args: ['limits', '--output', 'NAME,'], code: USAGE, stderr: /--output needs column names, comma-separated.*\(got "NAME,"\)$/ },
+  { args: ['limits', '--output', 'NAME', '--output', 'UID'], code: USAGE, stderr: dup('--output', 'NAME', 'UID') },
+  { args: ['limits', '--output'], code: USAGE, stderr: /option '-o, --output <value>' argument missing/ },
+  { args: ['limits', '--output', 'NAME', '--json'], code: USAGE, stderr: /^mq-doctor: --output shapes the queue list, and --json prints the whole document: give one or the other$/ },
+  { args: ['limits', '--output', 'NAME', '--measure'], code: USAGE, stderr: /^mq-doctor: --measure shows in the whole report, not in the queue list/ },
+  { args: ['limits', '--noheadings=1'], code: USAGE, stderr: noArg('--noheadings') },
+  { args: ['limits', '--noheadings', '--noheadings'], code: USAGE, stderr: dupBool('--noheadings') },
+  { args: ['limits', '--noheadings', '--json'], code: USAGE, stderr: /^mq-doctor: --noheadings shapes the queue list, and --json prints the whole document/ },
+  { args: ['limits', '--raw=1'], code: USAGE, stderr: /option '-r, --raw' does not take an argument/ },
+  { args: ['limits', '--raw', '--raw'], code: USAGE, stderr: dupBool('--raw') },
+  { args: ['limits', '--raw', '--measure'], code: USAGE, stderr: /^mq-doctor: --measure shows in the whole report, not in the queue list/ },
 ];
 
 /** Files each command that reads a profile is given (the profile rows below use their own). */
@@ -507,6 +526,43 @@ const WATCH: Row[] = [
   { args: ['watch', 'stray'], code: USAGE, stderr: stray('watch') },
 ];
 
+const EXPLAIN: Row[] = [
+  // the message
+  { args: ['explain'], code: USAGE, stderr: /^mq-doctor: explain needs the error message: e\.g\. mq-doctor explain EMFILE/ },
+  { args: ['explain', '   '], code: USAGE, stderr: /explain needs the error message/ },
+  { args: ['explain', 'Too many opne fiels'], code: USAGE, stderr: /^mq-doctor: explain: "Too many opne fiels" is not recognised; closest: "Too many open files", / },
+  { args: ['explain', 'frob\nnicate'], code: USAGE, stderr: /explain: "frob\\nnicate" is not recognised; closest: / },
+  { args: ['explain', 'EMFILE', '--sysv'], code: USAGE, stderr: /explain --sysv: "EMFILE" is no System V message: it comes from mq_open/ },
+  // --maxmsg / --msgsize
+  { args: ['explain', 'EMFILE', '--maxmsg', 'ten', '--msgsize', '1'], code: USAGE, stderr: /--maxmsg must be an integer, got "ten"/ },
+  { args: ['explain', 'EMFILE', '--maxmsg', '10'], code: USAGE, stderr: /--maxmsg needs --msgsize too/ },
+  { args: ['explain', 'EMFILE', '--maxmsg', '1', '--msgsize', '9223372036854775808'], code: USAGE, stderr: new RegExp(`--msgsize 9223372036854775808 is outside the range of a C long ${LONG_RANGE.source}`) },
+  { args: ['explain', 'EINVAL', '--msgsize', 'x'], code: USAGE, stderr: /--msgsize must be an integer, got "x"/ },
+  { args: ['explain', 'EINVAL', '--msgsize', '1', '--msgsize', '2'], code: USAGE, stderr: dup('--msgsize', '1', '2') },
+  // --name / --count
+  { args: ['explain', 'EEXIST', '--name', ''], code: USAGE, stderr: /--name must not be empty/ },
+  { args: ['explain', 'EEXIST', '--name', '/a', '--count', '2'], code: USAGE, stderr: /--name and --count > 1 cannot be combined/ },
+  { args: ['explain', 'ENOSPC', '--count', '0'], code: USAGE, stderr: whole('--count', 1000000, '0') },
+  { args: ['explain', 'ENOSPC', '--count', '1000001'], code: USAGE, stderr: whole('--count', 1000000, '1000001') },
+  // --sysv / --key / --qbytes
+  { args: ['explain', 'ENOSPC', '--sysv', '--name', '/a'], code: USAGE, stderr: /--name is for POSIX queues \(mq_open\); with --sysv give --msgsize, --key, --qbytes/ },
+  { args: ['explain', 'ENOSPC', '--sysv', '--maxmsg', '1', '--msgsize', '1'], code: USAGE, stderr: /--maxmsg is for POSIX queues/ },
+  { args: ['explain', 'ENOSPC', '--sysv=1'], code: USAGE, stderr: noArg('--sysv') },
+  { args: ['explain', 'EEXIST', '--key', 'zz'], code: USAGE, stderr: /--key must be a System V key, decimal or 0x hex within 32 bits/ },
+  { args: ['explain', 'EEXIST', '--key', '0'], code: USAGE, stderr: /--key 0 is IPC_PRIVATE: omit --key/ },
+  { args: ['explain', 'EEXIST', '--key', '1', '--count', '2'], code: USAGE, stderr: /--key and --count > 1 cannot be combined/ },
+  { args: ['explain', 'EPERM', '--qbytes', '-1'], code: USAGE, stderr: /--qbytes must be a whole number from 0 to 18446744073709551615 \(a C unsigned long\), got "-1"/ },
+  // --measure / --pid / --json
+  { args: ['explain', 'EMFILE', '--measure=1'], code: USAGE, stderr: noArg('--measure') },
+  { args: ['explain', 'EMFILE', '--pid', NOPID], code: USAGE, stderr: new RegExp(`--pid: no process with pid ${NOPID}`) },
+  { args: ['explain', 'EMFILE', '--pid', 'x'], code: USAGE, stderr: whole('--pid', 4194304, 'x') },
+  { args: ['explain', 'EMFILE', '--json=1'], code: USAGE, stderr: noArg('--json') },
+  { args: ['explain', 'EMFILE', '--json', '--json'], code: USAGE, stderr: dupBool('--json') },
+  // unknown
+  { args: ['explain', 'EMFILE', '--live'], code: USAGE, stderr: unknown('--live', 'explain') },
+  { args: ['explain', 'EMFILE', '--exclusive'], code: USAGE, stderr: unknown('--exclusive', 'explain') },
+];
+
 const COMPLETION: Row[] = [
   { args: ['completion', 'tcsh'], code: USAGE, stderr: /completion: unknown shell "tcsh" \(bash, zsh or fish\)/ },
   { args: ['completion', ''], code: USAGE, stderr: /completion: unknown shell "" \(bash, zsh or fish\)/ },
@@ -516,7 +572,7 @@ const COMPLETION: Row[] = [
   { args: ['--json', 'completion'], code: USAGE, stderr: /completion takes no options, got "--json"/ },
 ];
 
-const COMMAND_LIST = 'check, limits, tune, apply, verify, preflight, watch, rollback';
+const COMMAND_LIST = 'check, limits, tune, apply, verify, preflight, watch, rollback, explain';
 const HELP: Row[] = [
   { args: ['help', 'frobnicate'], code: USAGE, stderr: /help: unknown command "frobnicate"/ },
   { args: ['help', 'check', 'limits'], code: USAGE, stderr: /help takes one command \(.*\), got "check limits"/ },
@@ -780,6 +836,7 @@ const ROWS: Row[] = [
   ...PREFLIGHT,
   ...PREFLIGHT_ENV,
   ...WATCH,
+  ...EXPLAIN,
   ...COMPLETION,
   ...HELP,
   ...UNKNOWN_COMMAND,
@@ -980,6 +1037,7 @@ const GROUPS: Array<[string, Row[]]> = [
   ['preflight', PREFLIGHT],
   ['preflight (environment)', PREFLIGHT_ENV],
   ['watch', WATCH],
+  ['explain', EXPLAIN],
   ['completion', COMPLETION],
   ['help', HELP],
   ['unknown command, flags before the command', UNKNOWN_COMMAND],

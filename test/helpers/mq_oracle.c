@@ -11,6 +11,10 @@
  *                                            opens them; prints "OK COUNT" or "ERRNO opened"; unlinks all
  *   mq_oracle unlink NAME
  *   mq_oracle attr NAME                      prints "maxmsg msgsize curmsgs"
+ *   mq_oracle hold NAME SECONDS [SIGNO|none] opens the existing NAME (O_RDONLY) and keeps it open for
+ *                                            SECONDS (or until a signal ends it); with SIGNO, first
+ *                                            mq_notify(SIGEV_SIGNAL, SIGNO), with none mq_notify(SIGEV_NONE);
+ *                                            prints OK once it holds the queue
  *
  *   mq_oracle msgget KEY FLAGS               prints "OK msqid"
  *   mq_oracle msgsnd KEY SIZE COUNT          msgget(KEY, 0), then COUNT messages of SIZE
@@ -31,12 +35,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The addon's names: EAGAIN not EWOULDBLOCK, EOPNOTSUPP not ENOTSUP. */
 static const struct {
@@ -76,6 +82,7 @@ static int usage(void) {
         "       mq_oracle openmany PREFIX COUNT MAXMSG|null MSGSIZE|null\n"
         "       mq_oracle unlink NAME\n"
         "       mq_oracle attr NAME\n"
+        "       mq_oracle hold NAME SECONDS [SIGNO|none]\n"
         "       mq_oracle msgget KEY FLAGS\n"
         "       mq_oracle msgsnd KEY SIZE COUNT\n"
         "       mq_oracle msgset KEY QBYTES\n"
@@ -171,6 +178,30 @@ static int cmd_attr(int argc, char **argv) {
   struct mq_attr a;
   if (mq_getattr(q, &a) != 0) return fail(errno);
   printf("%ld %ld %ld\n", a.mq_maxmsg, a.mq_msgsize, a.mq_curmsgs);
+  mq_close(q);
+  return 0;
+}
+
+/* A holder, as an application that opened the queue and waits: stdout is flushed before it sleeps. */
+static int cmd_hold(int argc, char **argv) {
+  long seconds, signo = 0;
+  int none = argc == 5 && strcmp(argv[4], "none") == 0;
+  if ((argc != 4 && argc != 5) || !parse_long(argv[3], 10, 1, 86400, &seconds) ||
+      (argc == 5 && !none && !parse_long(argv[4], 10, 1, 64, &signo))) {
+    return usage();
+  }
+  mqd_t q = mq_open(argv[2], O_RDONLY);
+  if (q == (mqd_t)-1) return fail(errno);
+  if (argc == 5) {
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = none ? SIGEV_NONE : SIGEV_SIGNAL;
+    ev.sigev_signo = (int)signo;
+    if (mq_notify(q, &ev) != 0) return fail(errno);
+  }
+  puts("OK");
+  fflush(stdout);
+  sleep((unsigned)seconds);
   mq_close(q);
   return 0;
 }
@@ -271,6 +302,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "openmany") == 0) return cmd_openmany(argc, argv);
   if (strcmp(argv[1], "unlink") == 0) return cmd_unlink(argc, argv);
   if (strcmp(argv[1], "attr") == 0) return cmd_attr(argc, argv);
+  if (strcmp(argv[1], "hold") == 0) return cmd_hold(argc, argv);
   if (strcmp(argv[1], "msgget") == 0) return cmd_msgget(argc, argv);
   if (strcmp(argv[1], "msgsnd") == 0) return cmd_msgsnd(argc, argv);
   if (strcmp(argv[1], "msgset") == 0) return cmd_msgset(argc, argv);

@@ -205,6 +205,7 @@ describe('--count: the first queue that fails decides', () => {
     expect(p.outcome).toMatchObject({ verdict: 'failure', errno: 'EMFILE', opened: 9, count: 12 });
     expect((p.blockers[0] as LimitBlocker).needed).toBe(12 * DEFAULT_COST);
     expect(p.headroom).toMatchObject({ byRlimit: 9, byQueuesMax: 256, total: 9 });
+    expect(p.outcome.opened).toBe(p.headroom.total);
   });
   it('picks ENOSPC when queues_max runs out before the budget', () => {
     const p = predict({ soft: 'unlimited', queues_max: 4 }, req({ count: 6 }));
@@ -340,5 +341,14 @@ describe('unavailable values', () => {
     expect(p.outcome).toMatchObject({ verdict: 'success', errno: null, errnoCertain: true, opened: 1 });
     expect(p.cost.bytes).toBe(DEFAULT_COST);
     expect(ok(1).ok).toBe(true);
+  });
+});
+
+describe('headroom while the call fails', () => {
+  it('is what opens: none when the first queue is refused (EINVAL), the rest a note for after the fix', () => {
+    const p = predict({ soft: 100_000_000 }, req({ attr: { maxmsg: 3600, msgsize: 100 } }));
+    expect(p.outcome).toMatchObject({ verdict: 'failure', errno: 'EINVAL', opened: 0 });
+    expect(p.headroom.total).toBe(0);
+    expect(p.headroom.notes.join(' ')).toMatch(/once the call's own blockers are fixed, the limits as they are allow \d+ more/);
   });
 });

@@ -9,6 +9,7 @@ export const validateCheck = ajv.compile(load('check.schema.json'));
 export const validateLimits = ajv.compile(load('limits.schema.json'));
 export const validateSysvCheck = ajv.compile(load('check-sysv.schema.json'));
 export const validateVerify = ajv.compile(load('verify.schema.json'));
+export const validateExplain = ajv.compile(load('explain.schema.json'));
 
 export function schemaErrors(validate: typeof validateCheck, doc: unknown): string {
   return validate(doc) ? '' : ajv.errorsText(validate.errors, { separator: '\n' });

@@ -1,6 +1,6 @@
 // Builds snapshots for model tables: a plain host with kernel defaults, with
 // overrides for just the values a test is about.
-import type { QueueInfo, Snapshot, SysvQueue } from '../../src/snapshot.js';
+import type { QueueInfo, Snapshot, Surroundings, SysvQueue } from '../../src/snapshot.js';
 
 export const ok = <T>(value: T) => ({ ok: true as const, value });
 export const na = (reason = 'not available in this test') => ({ ok: false as const, reason });
@@ -42,6 +42,11 @@ export interface Overrides {
   measurement?: Snapshot['measurement'];
   /** The IPC namespace belongs to a user namespace unrelated to the target's, with these maps ([inside, outside, count]). */
   ipcOwnerOther?: { uid: Array<[number, number, number]>; gid: Array<[number, number, number]> };
+  userName?: string;
+  /** The systemd service the target runs in. */
+  unit?: string;
+  /** Where the target stands: a login (loginuid), container markers, a writable /proc/sys. */
+  surroundings?: Surroundings;
 }
 
 export function sysvQueue(key: number, msqid: number, uid: number, qbytes: number | null, o: Partial<SysvQueue> = {}): SysvQueue {
@@ -99,8 +104,9 @@ export function snapshot(o: Overrides = {}): Snapshot {
         ? ok({ userNs: 4026532555, relation: 'other', uidMap: ok(o.ipcOwnerOther.uid.map(([inside, outside, count]) => ({ inside, outside, count }))), gidMap: ok(o.ipcOwnerOther.gid.map(([inside, outside, count]) => ({ inside, outside, count }))) })
         : ok({ userNs: initialUserNs ? USER_INIT : USERNS_C, relation: 'same', uidMap: na('not needed'), gidMap: na('not needed') }),
       libc: ok(o.libc ?? 'glibc'),
-      userName: ok(uid === 0 ? 'root' : `user${uid}`),
-      systemdUnit: na('not running in a systemd service'),
+      userName: ok(o.userName ?? (uid === 0 ? 'root' : `user${uid}`)),
+      systemdUnit: o.unit ? ok(o.unit) : na('not running in a systemd service'),
+      ...(o.surroundings ? { surroundings: ok(o.surroundings) } : {}),
     },
     queues: o.queues === null ? na('no mqueue filesystem is mounted') : ok({ mountPath: '/dev/mqueue', queues: o.queues ?? [] }),
     ...(o.otherNamespaces === null ? {} : { otherNamespaces: o.otherNamespaces ?? ok({ namespaces: [], userNamespaces: [], gaps: [] }) }),

@@ -45,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mqd::InitMqueue(env, exports);
   mqd::InitExec(env, exports);
   mqd::InitQueueDir(env, exports);
+  mqd::InitHolders(env, exports);
   mqd::InitSysv(env, exports);
   mqd::InitNsfs(env, exports);
   mqd::InitMeasure(env, exports);

@@ -3,6 +3,11 @@
 // syscalls, and so does building one JS object per queue through N-API: the
 // result is columns (one string of names, one Float64Array of numbers) that
 // JS turns into objects at its own speed.
+//
+// The queue file reads "QSIZE:n NOTIFY:n SIGNO:n NOTIFY_PID:n" (ipc/mqueue.c
+// mqueue_read_file). Reading it is one more syscall per queue, and it sets the
+// inode's atime and ctime: it is only read when asked for (details), or when
+// messages are queued (QSIZE is then not 0).
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -24,7 +29,22 @@ namespace mqd {
 namespace {
 
 // Column order of `fields`; keep in step with MQ_DIR_FIELDS in src/probe/native.ts.
-enum Field { kUid, kGid, kMode, kQsize, kMaxmsg, kMsgsize, kCurmsgs, kFields };
+enum Field {
+  kUid,
+  kGid,
+  kMode,
+  kQsize,
+  kMaxmsg,
+  kMsgsize,
+  kCurmsgs,
+  kIno,
+  kMtimeMs,
+  kCtimeMs,
+  kNotify,
+  kSigno,
+  kNotifyPid,
+  kFields
+};
 
 struct Scan {
   std::string names;  // NUL-separated: a queue name may hold any byte but '/' and NUL
@@ -33,13 +53,20 @@ struct Scan {
   uint32_t rows = 0;
 };
 
+double Millis(const struct timespec& t) {
+  return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_nsec / 1000000);
+}
+
 void SetOwner(double* row, const struct stat& st) {
   row[kUid] = static_cast<double>(st.st_uid);
   row[kGid] = static_cast<double>(st.st_gid);
   row[kMode] = static_cast<double>(st.st_mode & 07777);
+  row[kIno] = static_cast<double>(st.st_ino);
+  row[kMtimeMs] = Millis(st.st_mtim);
+  row[kCtimeMs] = Millis(st.st_ctim);
 }
 
-void ScanOne(int dfd, const char* name, Scan* s) {
+void ScanOne(int dfd, const char* name, bool details, Scan* s) {
   if (s->rows > 0) s->names.push_back('\0');
   s->names.append(name);
   const uint32_t index = s->rows++;
@@ -64,7 +91,7 @@ void ScanOne(int dfd, const char* name, Scan* s) {
   } else {
     s->errors.emplace_back(index, errno);
   }
-  if (attr && a.mq_curmsgs == 0) {
+  if (attr && a.mq_curmsgs == 0 && !details) {
     // QSIZE counts the bytes of queued messages: none queued, none counted.
     // Most queues are empty most of the time, and this saves a syscall each.
     row[kQsize] = 0;
@@ -72,9 +99,17 @@ void ScanOne(int dfd, const char* name, Scan* s) {
     char buf[256];
     ssize_t r = read(fd, buf, sizeof buf - 1);
     unsigned long long qsize = 0;
+    int notify = 0, signo = 0, pid = 0;
+    if (r < 0) s->errors.emplace_back(index, errno);
     if (r > 0) {
       buf[r] = '\0';
-      if (sscanf(buf, "QSIZE:%llu", &qsize) == 1) row[kQsize] = static_cast<double>(qsize);
+      const int got = sscanf(buf, "QSIZE:%llu NOTIFY:%d SIGNO:%d NOTIFY_PID:%d", &qsize, &notify, &signo, &pid);
+      if (got >= 1) row[kQsize] = static_cast<double>(qsize);
+      if (got == 4 && details) {
+        row[kNotify] = notify;
+        row[kSigno] = signo;
+        row[kNotifyPid] = pid;
+      }
     }
   }
   close(fd);
@@ -82,12 +117,18 @@ void ScanOne(int dfd, const char* name, Scan* s) {
 
 }  // namespace
 
-// mqReadDir(dir) → {ok, count, names: "a\0b\0…", fields: Float64Array(count × 7, NaN = unknown),
-//                   errors: [[row, errnoName], …]}
+// mqReadDir(dir, details?) → {ok, count, width, names: "a\0b\0…",
+//                   fields: Float64Array(count × width, NaN = unknown), errors: [[row, errnoName], …]}
+// details: read every queue file for NOTIFY, SIGNO and NOTIFY_PID (else NaN).
 Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir;
   if (!StringArg(info, 0, "dir", &dir)) return env.Undefined();
+  bool details = false;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsBoolean()) return ThrowType(env, "details must be a boolean");
+    details = info[1].As<Napi::Boolean>().Value();
+  }
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return Fail(env, errno);
   Scan s;
@@ -95,7 +136,7 @@ Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
   for (struct dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
     const char* name = e->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    ScanOne(dfd, name, &s);
+    ScanOne(dfd, name, details, &s);
   }
   closedir(d);
 
@@ -110,6 +151,7 @@ Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
   }
   Napi::Object ok = Ok(env);
   ok.Set("count", Napi::Number::New(env, s.rows));
+  ok.Set("width", Napi::Number::New(env, kFields));
   ok.Set("names", Napi::String::New(env, s.names));
   ok.Set("fields", fields);
   ok.Set("errors", errors);

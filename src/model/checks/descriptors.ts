@@ -4,7 +4,8 @@
 // free below the limit, not how many descriptors are open (fds 0-14 and 251
 // under a limit of 16 still leave fd 15).
 import type { DescriptorTable, Snapshot } from '../../snapshot.js';
-import { type CheckResult, fail, PASS, unknown } from '../check-result.js';
+import { type CheckResult, fail, pass, unknown } from '../check-result.js';
+import { docAnchor, type MqOpenCheck } from './check.js';
 import { type FixContext, rlimitFixes } from '../fixes.js';
 import { groupDigits as fmt } from '../units.js';
 
@@ -36,7 +37,7 @@ export function descriptorCheck(snap: Snapshot, count: number, heldQueues: numbe
   const d = t.descriptors;
   if (!d.ok) return unknown(`the descriptors of process ${t.pid}: ${d.reason}`, { root: true });
   const soft = lim.value.value.soft;
-  if (soft === 'unlimited') return PASS;
+  if (soft === 'unlimited') return pass('RLIMIT_NOFILE is unlimited', 'unlimited', null);
   if (t.self) {
     assumptions.push(
       d.value.maybe.length === 0
@@ -49,7 +50,11 @@ export function descriptorCheck(snap: Snapshot, count: number, heldQueues: numbe
   const freeMax = freeBelow(d.value.open, soft) - heldQueues;
   const failsAtEarliest = Math.max(1, freeMin + 1);
   const failsAtLatest = Math.max(1, freeMax + 1);
-  if (failsAtEarliest > count) return PASS;
+  if (failsAtEarliest > count) {
+    const needed = nthFree(new Set([...d.value.open, ...d.value.maybe]), heldQueues + count) + 1;
+    const warn = needed > 0.9 * soft ? `${fmt(freeMin - count)} free descriptor number${freeMin - count === 1 ? '' : 's'} left below the soft limit afterwards` : undefined;
+    return pass(`${describe(d.value)}; ${count === 1 ? 'the queue gets' : `${count} queues get up to`} fd ${needed - 1}, below the soft RLIMIT_NOFILE of ${fmt(soft)}`, soft, needed, warn);
+  }
   const maybeNote = `${d.value.maybe.length} descriptor(s) below 16 may or may not be inherited`;
   if (failsAtLatest > count) return unknown(`free descriptors below RLIMIT_NOFILE ${soft}: ${maybeNote}`, { launcher: true });
   const used = new Set(d.value.open);
@@ -74,3 +79,11 @@ export function descriptorCheck(snap: Snapshot, count: number, heldQueues: numbe
     failsAtEarliest < failsAtLatest ? { launcher: true } : undefined,
   );
 }
+
+export const descriptors: MqOpenCheck = {
+  id: 'MQ-DESCRIPTOR',
+  title: 'a free descriptor below RLIMIT_NOFILE',
+  kernel: 'get_unused_fd_flags() in do_mq_open(), before the name is looked up',
+  doc: docAnchor('MQ-DESCRIPTOR'),
+  run: (c) => [descriptorCheck(c.snap, c.count, c.held.queues, c.fix, c.assumptions)],
+};

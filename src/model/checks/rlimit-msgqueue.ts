@@ -7,10 +7,12 @@
 // measurement (--measure) that asked the kernel itself.
 import type { BudgetMeasurement, Snapshot } from '../../snapshot.js';
 import type { UidCharges } from '../charges.js';
-import { type CheckResult, fail, firstOver, PASS, unknown } from '../check-result.js';
+import { type CheckResult, fail, firstOver, pass, unknown } from '../check-result.js';
 import { ceilingFixes, type FixContext, rlimitFixes } from '../fixes.js';
 import type { Errno } from '../types.js';
 import { groupDigits as fmt } from '../units.js';
+import { queueCost } from '../cost.js';
+import { docAnchor, type MqOpenCheck } from './check.js';
 
 export interface RlimitInput {
   each: number;
@@ -54,7 +56,10 @@ function modelled(snap: Snapshot, i: RlimitInput, measureFailed: string | undefi
   const failsAt = firstOver(charged, i.each, soft);
   if (failsAt > i.count) {
     // Measuring sees every hidden charge and ceiling at once: it is the one fix to suggest.
-    return doubts.length === 0 ? PASS : unknown(`RLIMIT_MSGQUEUE: ${doubts.join('; ')}`, measureFailed ? undefined : { measure: true });
+    if (doubts.length) return unknown(`RLIMIT_MSGQUEUE: ${doubts.join('; ')}`, measureFailed ? undefined : { measure: true });
+    const after = charged + i.count * i.each;
+    const warn = soft !== 'unlimited' && after > 0.8 * soft ? `${fmt(after)} of ${fmt(soft)} bytes charged afterwards` : undefined;
+    return pass(`${fmt(charged)} bytes charged + ${fmt(i.count * i.each)} = ${fmt(after)}, within the soft RLIMIT_MSGQUEUE ${typeof soft === 'number' ? fmt(soft) : soft}`, soft, after, warn);
   }
   const needed = charged + i.count * i.each;
   const atLeast = doubts.length ? ' (at least)' : '';
@@ -83,7 +88,10 @@ function measured(snap: Snapshot, i: RlimitInput, m: BudgetMeasurement): CheckRe
   const { min, max } = m.remaining;
   const earliest = firstOver(i.heldBytes, i.each, min);
   const latest = max === null ? Infinity : firstOver(i.heldBytes, i.each, max);
-  if (earliest > i.count) return PASS;
+  if (earliest > i.count) {
+    const want = i.heldBytes + i.count * i.each;
+    return pass(`measured: ${max === null ? `at least ${fmt(min)}` : fmt(min)} bytes still free for uid ${m.uid}; ${fmt(want)} needed`, m.softLimit, want);
+  }
   const left = max === null ? `at least ${fmt(min)}` : min === max ? fmt(min) : `${fmt(min)} to ${fmt(max)}`;
   if (latest > i.count) return unknown(`RLIMIT_MSGQUEUE: the measurement found ${left} bytes still free for uid ${m.uid}, not enough to tell`, { measure: true });
   const want = i.heldBytes + i.count * i.each;
@@ -113,7 +121,8 @@ function measured(snap: Snapshot, i: RlimitInput, m: BudgetMeasurement): CheckRe
       bound,
     );
   }
-  const charged = own ?? (soft !== 'unlimited' ? soft - max! : visible);
+  // A full budget hides how far over it the uid is: what it is seen to hold may say more.
+  const charged = own ?? (soft !== 'unlimited' ? Math.max(soft - max!, visible) : visible);
   const needed = charged + want;
   return fail(
     {
@@ -139,3 +148,29 @@ export function rlimitMsgqueueCheck(snap: Snapshot, i: RlimitInput): CheckResult
   if (m?.ok) return measured(snap, i, m.value);
   return modelled(snap, i, m && !m.ok ? `the measurement could not run (${m.reason})` : undefined);
 }
+
+export const rlimitMsgqueue: MqOpenCheck = {
+  id: 'MQ-RLIMIT-MSGQUEUE',
+  title: "the creator's queue memory (RLIMIT_MSGQUEUE, at each user-namespace level)",
+  kernel: 'mqueue_get_inode(): inc_rlimit_ucounts(UCOUNT_RLIMIT_MSGQUEUE) since 5.14, user->mq_bytes before',
+  doc: docAnchor('MQ-RLIMIT-MSGQUEUE'),
+  run(c) {
+    if (!c.creationAttr?.ok) return [];
+    const attr = c.creationAttr.attr;
+    if (attr.maxmsg <= 0 || attr.msgsize <= 0) return [];
+    const { snap } = c;
+    // sizeof(struct msg_msg) is 24 or 48 bytes: the cost is unknown without the kernel's word size.
+    if (!snap.kernel.wordBits.ok) return [unknown(`the cost of each queue: the kernel's word size is unknown (${snap.kernel.wordBits.reason})`)];
+    return [
+      rlimitMsgqueueCheck(snap, {
+        each: queueCost(attr.maxmsg, attr.msgsize, c.era, c.wordBits).bytes,
+        count: c.count,
+        heldBytes: c.held.bytes,
+        attrText: `${attr.maxmsg} × ${attr.msgsize}`,
+        errno: c.era.rlimitErrno,
+        charges: c.charges,
+        ctx: c.fix,
+      }),
+    ];
+  },
+};
