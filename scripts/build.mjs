@@ -28,23 +28,24 @@ function precompileValidators() {
 
 precompileValidators();
 
-// main.ts imports every command but check and limits dynamically. In the hot
-// bundle those imports become a require() of dist/commands.cjs (tune, apply,
-// help) or dist/preflight.cjs (the container entrypoint, itself hot in
-// containers), so check never parses their code.
+// main.ts imports every command dynamically, and the preflight its profile
+// reader. Each of those is a bundle of its own, which the import becomes a
+// require() of: a command parses its own code and no other command's (tune
+// never parses check's, the preflight never yargs).
+const COLD = ['check', 'limits', 'tune', 'apply', 'watch', 'yargs-cli', 'profile-input', 'preflight', 'check-sysv', 'explain'];
 const coldCommands = {
   name: 'cold-commands',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(tune|apply|watch|yargs-cli|profile-input|preflight|check-sysv|explain)\.js$/ }, (args) => {
+    b.onResolve({ filter: new RegExp(`^\\./(${COLD.join('|')})\\.js$`) }, (args) => {
       if (!/src\/cli\/(main|preflight)\.ts$/.test(args.importer)) return undefined;
-      return { path: args.path === './preflight.js' ? './preflight.cjs' : './commands.cjs', external: true };
+      return { path: args.path.replace(/\.js$/, '.cjs'), external: true };
     });
   },
 };
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { 'mq-doctor': 'src/cli/entry.ts', commands: 'src/cli/commands.ts', preflight: 'src/cli/preflight.ts' },
+  entryPoints: { 'mq-doctor': 'src/cli/entry.ts', ...Object.fromEntries(COLD.map((c) => [c, `src/cli/${c}.ts`])) },
   plugins: [coldCommands],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },

@@ -9,5 +9,7 @@ export const cjsOptions = {
   // Sources are ESM and locate files relative to import.meta.url.
   define: { 'import.meta.url': '__mqDoctorModuleUrl' },
   banner: { js: 'const __mqDoctorModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // import() of another bundle would start Node's ESM loader (~20 ms): a require() inside a promise does not.
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 };

@@ -9,6 +9,7 @@ import { renderCheckText } from '../render/check-text.js';
 import type { Snapshot } from '../snapshot.js';
 import type { CheckArgs } from './args.js';
 import { EXIT } from './exit-codes.js';
+import { probeHolders } from '../probe/index.js';
 import { takeSnapshot } from './snapshot.js';
 import { log } from '../log.js';
 
@@ -47,14 +48,18 @@ export function holderErrnos(p: Prediction): Array<'ENOSPC' | 'EMFILE'> {
   return [...out];
 }
 
-/** A recorded snapshot taken without the holder scan says the holders are unknown. */
+/**
+ * `holdersSnap`: the snapshot with each queue's notification (probeHolders); a
+ * recorded one without the holder scan says the holders are unknown.
+ */
 export function runCheckOn(
   snap: Snapshot,
   args: CheckArgs,
   live: LiveReport | null,
   prediction: Prediction = predictMqOpen(snap, args.request),
+  holdersSnap: Snapshot = snap,
 ): { stdout: string; code: number } {
-  const holders = holderErrnos(prediction).map((errno) => holdersReport(snap, { errno }));
+  const holders = holderErrnos(prediction).map((errno) => holdersReport(holdersSnap, { errno }));
   const stdout = args.json
     ? `${JSON.stringify(checkDocument(snap, prediction, live), null, 2)}\n`
     : renderCheckText(snap, prediction, live, { command: 'check', argv: args.argv, isRoot: runsAsRoot(snap), self: snap.target.self }, { verbose: args.verbose, holders });
@@ -70,7 +75,9 @@ export function runCheck(args: CheckArgs): number {
     live = r.ok ? { ran: true, result: r.value, agrees: liveAgrees(prediction, r.value) } : { ran: false, reason: r.reason };
     if (live.ran && !live.agrees) log.warn({ prediction: prediction.outcome, live: live.result }, 'live mq_open disagrees with the prediction');
   }
-  const { stdout, code } = runCheckOn(snap, args, live, prediction);
+  // Who holds the limit: the queue files' notifications too, read only when it is asked.
+  const holdersSnap = !args.json && holderErrnos(prediction).length > 0 ? probeHolders(snap) : snap;
+  const { stdout, code } = runCheckOn(snap, args, live, prediction, holdersSnap);
   writeOut(stdout);
   return code;
 }

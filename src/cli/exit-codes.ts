@@ -12,9 +12,8 @@ export const EXIT = {
   internal: 70,
 } as const;
 
-// dist/mq-doctor.cjs and dist/commands.cjs each carry a copy of this class, so
-// instanceof cannot tell a usage error thrown in one from the other's; a
-// registered symbol can.
+// Each bundle in dist/ carries a copy of this class, so instanceof cannot tell
+// a usage error thrown in one from another's; a registered symbol can.
 const USAGE = Symbol.for('mq-doctor.usage-error');
 
 export class UsageError extends Error {

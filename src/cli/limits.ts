@@ -8,7 +8,7 @@ import { runsAsRoot } from './check.js';
 export function runLimits(args: LimitsArgs): number {
   if (args.list) {
     // The queue list alone (lsipc-style): no other namespace or measurement shows in it.
-    const snap = takeSnapshot(args.pid, { holders: true });
+    const snap = takeSnapshot(args.pid, { holders: 'notify' });
     const r = renderQueueList(snap, args.list, { isRoot: runsAsRoot(snap) });
     if (r.problem !== null) {
       writeErr(`mq-doctor: ${r.problem}\n`);
@@ -17,7 +17,7 @@ export function runLimits(args: LimitsArgs): number {
     writeOut(r.text);
     return EXIT.ok;
   }
-  const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure, holders: true });
+  const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure, holders: 'notify' });
   writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap, { isRoot: runsAsRoot(snap) }));
   return EXIT.ok;
 }

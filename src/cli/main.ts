@@ -5,16 +5,25 @@ import { statSync } from 'node:fs';
 import { writeErr } from './output.js';
 import { log, logLevelProblem } from '../log.js';
 import { applyArgs, checkArgs, explainArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
-import { runCheck } from './check.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
-import { runLimits } from './limits.js';
 import { COMMANDS, COMMON_OPTIONS, type CommandName } from './options.js';
 
 /** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
 export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<number>> = {
-  // System V is the rarer question: its model stays out of the POSIX hot path.
-  check: async (raw) => (raw.sysv === true ? (await import('./check-sysv.js')).runSysvCheck(sysvCheckArgs(raw)) : runCheck(checkArgs(raw))),
-  limits: (raw) => runLimits(limitsArgs(raw)),
+  // Every command is a bundle of its own (scripts/build.mjs), this file the small
+  // one in front: System V's model stays out of the POSIX check, and check's out of tune.
+  check: async (raw) => {
+    if (raw.sysv === true) {
+      const args = sysvCheckArgs(raw);
+      return (await import('./check-sysv.js')).runSysvCheck(args);
+    }
+    const args = checkArgs(raw);
+    return (await import('./check.js')).runCheck(args);
+  },
+  limits: async (raw) => {
+    const args = limitsArgs(raw);
+    return (await import('./limits.js')).runLimits(args);
+  },
   // Commands beyond the hot path load their modules only when run, and only after
   // their flags passed: a usage error does not pay for loading them.
   tune: async (raw) => {
@@ -42,7 +51,7 @@ export const RUNNERS: Record<CommandName, (raw: RawValues) => number | Promise<n
     const args = preflightArgs(raw, process.env);
     return (await import('./preflight.js')).runPreflight(args);
   },
-  // In dist/commands.cjs, with its message tables; fastest-levenshtein only for an unknown text.
+  // dist/explain.cjs, with its message tables; fastest-levenshtein only for an unknown text.
   explain: async (raw) => {
     const args = explainArgs(raw);
     return (await import('./explain.js')).runExplain(args);

@@ -12,8 +12,8 @@ export interface SnapshotOptions {
   scanNamespaces?: boolean;
   /** --measure: ask the kernel with scratch queues under the target's own credentials. */
   measure?: boolean;
-  /** Each queue's notification and holders, and the queues unlinked but still open. */
-  holders?: boolean;
+  /** Each queue's holders and the queues unlinked but still open; 'notify': each queue's notification too. */
+  holders?: boolean | 'notify';
 }
 
 export function takeSnapshot(pid: number | undefined, opts: SnapshotOptions = {}): Snapshot {

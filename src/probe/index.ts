@@ -19,11 +19,12 @@ export interface ProbeOptions {
   /** Read every other IPC namespace too: a uid's queue memory is charged across all of them. */
   scanNamespaces?: boolean;
   /**
-   * Who holds the limit: each queue file's NOTIFY, SIGNO and NOTIFY_PID, and the processes
-   * that have each queue open (one pass over every /proc/PID/fd). Whenever a queue is
-   * created: a queue unlinked but still open is found no other way, and it counts.
+   * The processes that have each queue open (one pass over every /proc/PID/fd), and with
+   * 'notify' each queue file's NOTIFY, SIGNO and NOTIFY_PID too (one read per queue).
+   * Whenever a queue is created: a queue unlinked but still open is found no other way,
+   * and it counts.
    */
-  holders?: boolean;
+  holders?: boolean | 'notify';
 }
 
 export { measureBudget, type MeasureRequest } from './measure.js';
@@ -77,9 +78,20 @@ function sysctlsOfNamespace(pid: number, sysvQbytes: boolean): Sysctls {
 }
 
 /** The target's queue listing, with notification details and holders when asked. */
-function targetQueues(pid: number | undefined, holders: boolean): Avail<QueueListing> {
-  const queues = probeQueues(pid, loadNative, { details: holders });
+function targetQueues(pid: number | undefined, holders: boolean | 'notify'): Avail<QueueListing> {
+  const queues = probeQueues(pid, loadNative, { details: holders === 'notify' });
   return holders && queues.ok ? have(scanHolders(queues.value, loadNative)) : queues;
+}
+
+/**
+ * The queues read again with their notifications and holders, for the report of
+ * who holds the limit once a prediction failed with ENOSPC or EMFILE.
+ */
+export function probeHolders(snap: Snapshot): Snapshot {
+  if (!snap.queues.ok) return snap;
+  const again = targetQueues(snap.target.self ? undefined : snap.target.pid, 'notify');
+  if (again.ok) return { ...snap, queues: again };
+  return { ...snap, queues: have({ ...snap.queues.value, holderScan: unavailable(`the queues could not be read again: ${again.reason}`) }) };
 }
 
 export function probeSnapshot(opts: ProbeOptions = {}): Snapshot {

@@ -225,7 +225,7 @@ describe.skipIf(WHY !== null)('holders, notifications and times of real queues',
   });
 
   it('from outside (--pid): probeSnapshot with holders; holdersReport flags the leaked queues with their removal', () => {
-    const snap = probeSnapshot({ pid: scene.held, holders: true });
+    const snap = probeSnapshot({ pid: scene.held, holders: 'notify' });
     expectScene(snap, { sized: true });
     const path = `/proc/${scene.held}/root${scene.dir}`;
     if (!snap.queues.ok) throw new Error('unreachable');
