@@ -8,6 +8,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 import { cjsOptions } from './esbuild-options.mjs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 // Profile validation runs on every apply and at boot, the web configuration's at
 // every daemon start: compile the schemas here, once, to plain CommonJS (ajv's
@@ -43,10 +44,19 @@ const coldCommands = {
   },
 };
 
+// The precompiled validators need one helper of ajv's runtime (the length of a
+// string in code points): bundled, so that ajv itself is only a build-time tool.
+const ajvRuntime = {
+  name: 'ajv-runtime',
+  setup(b) {
+    b.onResolve({ filter: /^ajv\/dist\/runtime\// }, (args) => ({ path: createRequire(import.meta.url).resolve(args.path) }));
+  },
+};
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { 'mq-doctor': 'src/cli/entry.ts', ...Object.fromEntries(COLD.map((c) => [c, `src/cli/${c}.ts`])) },
-  plugins: [coldCommands],
+  plugins: [coldCommands, ajvRuntime],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   ...cjsOptions,

@@ -473,7 +473,7 @@ function expected(settings: DerivedSetting[], owner: Owner) {
         },
       },
     },
-    kubernetes: { spec: { securityContext: { sysctls: sysctls.map((s) => ({ name: s.key, value: String(s.value) })) } } },
+    kubernetes: { spec: { template: { spec: { securityContext: { sysctls: sysctls.map((s) => ({ name: s.key, value: String(s.value) })) } } } } },
     quadlet: [
       ...sysctls.map((s): Assignment => ['Container', 'Sysctl', `${s.key}=${s.value}`]),
       ...ulimits.map(([n, v]): Assignment => ['Container', 'Ulimit', `${n}=${v}:${v}`]),

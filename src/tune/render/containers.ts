@@ -31,10 +31,17 @@ export function renderDocker(input: RenderInput): string {
 }
 
 export function renderCompose(input: RenderInput): string {
-  const lines = [comment(`Compose service settings for profile "${input.profile.name}"`), comment(NAMESPACE_NOTE), 'services:', '  app:'];
+  const lines = [
+    comment(`Compose override file for profile "${input.profile.name}": docker compose -f compose.yaml -f THIS_FILE up`),
+    '# (or podman compose); it adds to the service "app" of compose.yaml: rename it to your service.',
+    comment(NAMESPACE_NOTE),
+    'services:',
+  ];
   const sc = sysctls(input.settings);
-  if (sc.length) lines.push('    sysctls:', ...sc.map((s) => `      ${s.key}: ${value(s)}`));
   const ul = ulimits(input);
+  // An empty service would be `app: null`, which Compose refuses.
+  lines.push(sc.length || ul.length ? '  app:' : '  app: {}');
+  if (sc.length) lines.push('    sysctls:', ...sc.map((s) => `      ${s.key}: ${value(s)}`));
   if (ul.length) lines.push('    ulimits:', ...ul.flatMap((u) => [`      ${u.name}:`, `        soft: ${u.value}`, `        hard: ${u.value}`]));
   return `${lines.join('\n')}\n`;
 }
@@ -42,7 +49,11 @@ export function renderCompose(input: RenderInput): string {
 export function renderKubernetes(input: RenderInput): string {
   const sc = sysctls(input.settings);
   const patterns = [...new Set(sc.map((s) => s.key.replace(/\.[^.]+$/, s.key.startsWith('kernel.') ? '.msg*' : '.*')))];
-  const lines = [comment(`Pod spec fragment for profile "${input.profile.name}"`)];
+  const lines = [
+    comment(`Strategic-merge patch of a workload's pod template for profile "${input.profile.name}":`),
+    '#   kubectl patch deployment NAME --patch-file THIS_FILE   (statefulset and daemonset alike)',
+    "#   The patch replaces the pod's sysctls list as a whole: add any the pod sets already.",
+  ];
   if (sc.length) {
     lines.push(
       `# ${sc.map((s) => s.key).join(', ')} ${sc.length === 1 ? 'is an' : 'are'} "unsafe" sysctl${sc.length === 1 ? '' : 's'}: every kubelet that may run the pod must allow ${sc.length === 1 ? 'it' : 'them'},`,
@@ -57,16 +68,16 @@ export function renderKubernetes(input: RenderInput): string {
       `#   or Limit${u.name === 'msgqueue' ? 'MSGQUEUE' : 'NOFILE'}=${u.value} on the runtime's systemd unit.`,
     );
   }
-  lines.push('spec:', '  securityContext:');
-  if (sc.length) lines.push('    sysctls:', ...sc.flatMap((s) => [`    - name: ${s.key}`, `      value: "${value(s)}"`]));
-  else lines.push('    sysctls: []');
+  lines.push('spec:', '  template:', '    spec:', '      securityContext:');
+  if (sc.length) lines.push('        sysctls:', ...sc.flatMap((s) => [`        - name: ${s.key}`, `          value: "${value(s)}"`]));
+  else lines.push('        sysctls: []');
   return `${lines.join('\n')}\n`;
 }
 
 export function renderQuadlet(input: RenderInput): string {
   const lines = [
     comment(`Podman quadlet (/etc/containers/systemd/<name>.container) settings for profile "${input.profile.name}"`),
-    '# Rootless Podman cannot set fs.mqueue.*: run this container rootful.',
+    '# Rootless Podman may set fs.mqueue.* and kernel.msg* from Linux 6.9 (6.6.45, 6.1.104); on older kernels run it rootful.',
     '[Container]',
     ...sysctls(input.settings).map((s) => `Sysctl=${s.key}=${value(s)}`),
     ...ulimits(input).map((u) => `Ulimit=${u.name}=${u.value}:${u.value}`),
