@@ -70,6 +70,8 @@ export interface LimitsArgs {
   json: boolean;
   /** Only the queue list, lsipc-style (-o, --noheadings or --raw given); null: the whole report. */
   list: { columns: QueueColumn[]; headings: boolean; raw: boolean } | null;
+  /** Every queue in the report, not only the largest. */
+  all: boolean;
 }
 
 const str = (raw: RawValues, key: string): string | undefined => {
@@ -176,6 +178,9 @@ export function limitsArgs(raw: RawValues): LimitsArgs {
   if (listing && raw.json === true) {
     throw new UsageError(`${output !== undefined ? '--output' : raw.raw === true ? '--raw' : '--noheadings'} shapes the queue list, and --json prints the whole document: give one or the other`);
   }
+  if (raw.all === true && (listing || raw.json === true)) {
+    throw new UsageError(`--all widens the report's queue section; ${listing ? 'the queue list (-o, --noheadings, --raw)' : '--json'} has every queue already`);
+  }
   let columns: QueueColumn[] = [...DEFAULT_QUEUE_COLUMNS];
   if (output !== undefined) {
     const parsed = parseQueueColumns(output);
@@ -191,6 +196,7 @@ export function limitsArgs(raw: RawValues): LimitsArgs {
     measure: raw.measure === true,
     json: raw.json === true,
     list: listing ? { columns, headings: raw.noheadings !== true, raw: raw.raw === true } : null,
+    all: raw.all === true,
   };
 }
 

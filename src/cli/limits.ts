@@ -18,6 +18,6 @@ export function runLimits(args: LimitsArgs): number {
     return EXIT.ok;
   }
   const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure, holders: 'notify' });
-  writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap, { isRoot: runsAsRoot(snap) }));
+  writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap, { isRoot: runsAsRoot(snap), all: args.all }));
   return EXIT.ok;
 }

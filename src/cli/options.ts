@@ -61,6 +61,7 @@ export const LIMITS_OPTIONS = {
       ` (default: ${DEFAULT_QUEUE_COLUMNS.join(',')})`,
   },
   noheadings: { kind: 'boolean', describe: 'Print only the queue list, without its heading line' },
+  all: { kind: 'boolean', describe: 'Every queue in the report (default: the 20 largest by charge when there are more)' },
   raw: { kind: 'boolean', short: 'r', describe: 'Print only the queue list, unaligned: one space between values, blanks and non-printable bytes escaped as \\xNN (as lsblk --raw)' },
   ...COMMON_OPTIONS,
 } as const satisfies Record<string, OptionSpec>;

@@ -177,7 +177,12 @@ function limitsDefinite(snap: Snapshot, ctx: LimitsContext | undefined): string 
 
 export interface LimitsContext {
   isRoot: boolean;
+  /** Every queue in the report; otherwise the TOP_QUEUES largest when there are more. */
+  all?: boolean;
 }
+
+/** More rows than this and the report shows the largest by charge, and how many it leaves out. */
+export const TOP_QUEUES = 20;
 
 /** The target uid's queue memory over every IPC namespace, level by level, and what --measure found. */
 function targetChargeLines(c: UidCharges, snap: Snapshot): string[] {
@@ -279,12 +284,20 @@ export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): str
     const taken = Date.parse(snap.takenAt);
     const ctx = { now: Number.isNaN(taken) ? null : taken, style: 'report' as const, escape: true };
     const rows = [DEFAULT_QUEUE_COLUMNS.map((c, i) => (i === 0 ? `  ${c}` : c))];
-    for (const q of snap.queues.value.queues) {
+    const all = snap.queues.value.queues;
+    const shown = definite_?.all || all.length <= TOP_QUEUES ? all : largest(all, charges, TOP_QUEUES);
+    if (shown !== all) out[out.length - 1] += `: the ${TOP_QUEUES} largest by charge of ${num(all.length)}`;
+    for (const q of shown) {
       const row = queueRow(DEFAULT_QUEUE_COLUMNS, q, charges.get(q.name), ctx);
       row[0] = `  ${row[0]}`;
       rows.push(row);
     }
     out.push(...table(rows));
+    if (shown !== all) {
+      const rest = all.length - shown.length;
+      const bytes = all.reduce((n, q) => n + (charges.get(q.name) ?? 0), 0) - shown.reduce((n, q) => n + (charges.get(q.name) ?? 0), 0);
+      out.push(`  … and ${num(rest)} more, charged ${num(bytes)} bytes together: mq-doctor limits --all, or the list alone: mq-doctor limits -o NAME,UID,CHARGED`);
+    }
     const unsized = snap.queues.value.queues.find((q) => !q.attr.ok);
     if (unsized && !unsized.attr.ok) out.push(`  ? = ${unsized.attr.reason}`);
     out.push(...holderLines(snap));
@@ -378,4 +391,10 @@ function sysvLines(snap: Snapshot): string[] {
   }
   out.push(...table(rows));
   return out;
+}
+
+/** The n queues charged most (unsized ones last), largest first, by name among equals. */
+function largest(queues: QueueInfo[], charges: Map<string, number | undefined>, n: number): QueueInfo[] {
+  const charge = (q: QueueInfo) => charges.get(q.name) ?? -1;
+  return [...queues].sort((a, b) => charge(b) - charge(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, n);
 }
