@@ -147,16 +147,15 @@ function grantedAlready(b: LimitBlocker, s: Stand, flag: 'msgqueue' | 'nofile'):
 }
 
 /** What `count` queues of `maxmsg` messages of the request's size cost together. */
-function costFor(snap: Snapshot, p: Prediction, maxmsg: number, msgsize: number): number {
-  const { era, wordBits } = kernelModel(snap);
-  return queueCost(maxmsg, msgsize, era, wordBits).bytes * p.request.count;
+function costFor(model: ReturnType<typeof kernelModel>, p: Prediction, maxmsg: number, msgsize: number): number {
+  return queueCost(maxmsg, msgsize, model.era, model.wordBits).bytes * p.request.count;
 }
 
 /** The most messages of the request's size that `count` queues may hold within `room` bytes. */
-function largestFit(snap: Snapshot, p: Prediction, room: number): number {
+function largestFit(model: ReturnType<typeof kernelModel>, p: Prediction, room: number): number {
   const attr = p.effectiveAttr;
   if (!attr || room <= 0) return 0;
-  const per = (m: number) => costFor(snap, p, m, attr.msgsize);
+  const per = (m: number) => costFor(model, p, m, attr.msgsize);
   let lo = 0;
   let hi = attr.maxmsg;
   while (lo < hi) {
@@ -174,10 +173,11 @@ function alternativeOf(snap: Snapshot, p: Prediction, s: Stand): string | null {
   const hard = b.hard ?? 'unlimited';
   if (hard === 'unlimited' || hard >= b.needed) return null;
   const charged = b.needed - p.cost.bytes * p.request.count;
-  const fit = largestFit(snap, p, hard - charged);
+  const model = kernelModel(snap);
+  const fit = largestFit(model, p, hard - charged);
   const each = p.request.count > 1 ? ` each (${p.request.count} queues)` : '';
   const soft = b.actual;
-  const softFits = soft === 'unlimited' || soft >= charged + costFor(snap, p, fit, attr.msgsize);
+  const softFits = soft === 'unlimited' || soft >= charged + costFor(model, p, fit, attr.msgsize);
   return fit > 0
     ? `without anyone's help, queues of at most ${fmt(fit)} × ${fmt(attr.msgsize)}${each} fit the hard RLIMIT_MSGQUEUE of ${fmt(hard)} bytes (${fmt(charged)} already charged)${softFits ? '.' : '; raise the soft limit to it first.'}`
     : `Not even one message of ${fmt(attr.msgsize)} bytes fits the hard RLIMIT_MSGQUEUE of ${fmt(hard)} bytes with ${fmt(charged)} already charged.`;

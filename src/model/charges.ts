@@ -6,9 +6,8 @@
 // above against the ceiling recorded when the user namespace below it was
 // created, which /proc never shows.
 import type { Snapshot, UserNamespaceInfo } from '../snapshot.js';
-import { queueCostBytes } from './cost.js';
 import type { KernelEra } from './era.js';
-import { countedQueues } from './usage.js';
+import { countedQueues, queueCharge } from './usage.js';
 
 export interface Holder {
   /** The IPC namespace's inode; null when unknown. */
@@ -118,7 +117,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
       pid: t.self ? null : t.pid,
       command: t.command.ok ? t.command.value : null,
       ownerChain: owner === undefined ? null : chainOf(owner, table),
-      queues: countedQueues(snap.queues.value).map((q) => ({ uid: q.uid, bytes: q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined })),
+      queues: countedQueues(snap.queues.value).map((q) => ({ uid: q.uid, bytes: queueCharge(q, era, wordBits) })),
     });
   } else {
     // Why it cannot be listed is said where the listing is used (queues in use); here, only that it is missing.
@@ -142,7 +141,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
         pid: ns.pid,
         command: ns.command,
         ownerChain: ns.ownerUserNs.ok ? chainOf(ns.ownerUserNs.value, table) : null,
-        queues: ns.queues.value.map((q) => ({ uid: q.uid, bytes: q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined })),
+        queues: ns.queues.value.map((q) => ({ uid: q.uid, bytes: queueCharge(q, era, wordBits) })),
       });
     }
   }

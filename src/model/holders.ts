@@ -15,6 +15,7 @@
 // charge at once (no descriptor keeps it alive); its queued messages are lost.
 import type { Avail, QueueHolder, QueueInfo, QueueListing, QueueNotify, RlimValue, Snapshot } from '../snapshot.js';
 import { queueCost } from './cost.js';
+import { queueCharge } from './usage.js';
 import { kernelModel } from './limits-analysis.js';
 
 export type HoldersErrno = 'ENOSPC' | 'EMFILE';
@@ -234,7 +235,7 @@ export function holdersReport(snap: Snapshot, opts: HoldersOptions): HoldersResu
     ? scan.value.unlinked.map((u) => ({
         ino: u.ino,
         uid: u.uid,
-        charge: u.attr.ok ? queueCost(u.attr.value.maxmsg, u.attr.value.msgsize, era, wordBits).bytes : null,
+        charge: queueCharge(u, era, wordBits) ?? null,
         holders: u.holders,
       }))
     : [];
@@ -283,8 +284,9 @@ export function holdersReport(snap: Snapshot, opts: HoldersOptions): HoldersResu
       elsewhere.namespaces++;
       for (const q of theirs) {
         elsewhere.queues++;
-        if (q.attr.ok) elsewhere.bytes += queueCost(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits).bytes;
-        else elsewhere.unsized++;
+        const charge = queueCharge(q, era, wordBits);
+        if (charge === undefined) elsewhere.unsized++;
+        else elsewhere.bytes += charge;
       }
     }
   }

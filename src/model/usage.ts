@@ -1,4 +1,4 @@
-import type { Avail, QueueAttr, QueueInfo, QueueListing, Snapshot } from '../snapshot.js';
+import type { Avail, QueueAttr, QueueListing, Snapshot } from '../snapshot.js';
 import { queueCostBytes } from './cost.js';
 import type { KernelEra } from './era.js';
 
@@ -27,7 +27,8 @@ export function countedQueues(listing: QueueListing): Array<{ uid: number; attr:
   return scan?.ok ? [...listing.queues, ...scan.value.unlinked] : listing.queues;
 }
 
-export function queueCharge(q: Pick<QueueInfo, 'attr'>, era: KernelEra, wordBits: 32 | 64): number | undefined {
+/** The kernel's charge for one queue of any listing (this namespace, another one, unlinked); undefined: unsized. */
+export function queueCharge(q: { attr: Avail<Pick<QueueAttr, 'maxmsg' | 'msgsize'>> }, era: KernelEra, wordBits: 32 | 64): number | undefined {
   return q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined;
 }
 

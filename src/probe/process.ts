@@ -220,9 +220,9 @@ const CONTAINER_CGROUPS = /\b(docker|kubepods|libpod|containerd|crio|lxc)\b/;
 /** Where the process stands: a login or not, a container or not, a writable /proc/sys or not. */
 /** Whose configuration starts the target: its unit, else its user (pam_limits). */
 function configuredOwner(user: Avail<string>, unit: Avail<string>): ConfiguredLimits | undefined {
-  const limits = unit.ok ? effectiveLimits('/', { kind: 'service', service: unit.value }) : user.ok ? effectiveLimits('/', { kind: 'user', user: user.value }) : null;
-  if (!limits) return undefined;
-  return { by: unit.ok ? 'systemd' : 'pam_limits', owner: unit.ok ? unit.value : (user as { value: string }).value, soft: limits.soft, hard: limits.hard };
+  if (unit.ok) return { by: 'systemd', owner: unit.value, ...effectiveLimits('/', { kind: 'service', service: unit.value }) };
+  if (user.ok) return { by: 'pam_limits', owner: user.value, ...effectiveLimits('/', { kind: 'user', user: user.value }) };
+  return undefined;
 }
 
 function surroundingsOf(key: string, self: boolean, configured: ConfiguredLimits | undefined): Avail<Surroundings> {
