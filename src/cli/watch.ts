@@ -2,7 +2,8 @@
 // report drift from a profile and, with --enforce, repair it.
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
-import { type Analysis, analyse, carryForward, transitions, type WatchSnapshot } from '../watch/analyse.js';
+import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
+import type { Exposition } from '../watch/exposition.js';
 import { collect } from '../watch/collect.js';
 import { createMetrics } from '../watch/metrics.js';
 import { type Exporter, SERVER_LIMITS, startExporter } from '../watch/server.js';
@@ -37,13 +38,15 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   let web: WebConfig | null = args.webConfig ? loadWebConfig(args.webConfig) : null;
   const metrics = createMetrics(args.maxQueueSeries);
   let prev: Analysis | null = null;
-  let last: { snapshot: WatchSnapshot; analysis: Analysis; at: number } | null = null;
+  // What the endpoints serve, rendered once per probe; the snapshot itself is not kept.
+  let exposed: Exposition = await metrics.render();
+  let last: { status: () => string; at: number } | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
 
   const tick = async () => {
     try {
-      const snap = collect({ allNamespaces: args.allNamespaces });
+      const snap = await collect({ allNamespaces: args.allNamespaces });
       let drift: Record<string, boolean> | null = null;
       if (profile) {
         try {
@@ -57,8 +60,9 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       const analysis = analyse(snapshot);
       for (const e of transitions(prev, analysis)) log[e.level](e.fields, e.msg);
       metrics.update(analysis, snap.durationMs / 1000);
+      exposed = await metrics.render();
       prev = carryForward(prev, analysis);
-      last = { snapshot, analysis, at: Date.now() };
+      last = { status: statusOf(snapshot, analysis), at: Date.now() };
       // Each probe of a large namespace leaves tens of MB of dead objects that V8
       // would keep as heap until much later; the launcher exposes gc() for the
       // daemon so it can return them right away, while it is idle anyway.
@@ -74,13 +78,13 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   let server: Exporter;
   try {
     server = await startExporter({ host: args.host, port: args.port, web, onRefused: (reason, remote) => log.debug({ remote, reason }, 'connection refused') }, {
-      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metrics: () => exposed,
       healthy: () => {
         if (!last) return { ok: false, reason: 'no probe finished yet' };
         const age = Date.now() - last.at;
         return age <= 3 * args.intervalMs + 5000 ? { ok: true, reason: `ok: last probe ${Math.round(age)} ms ago` } : { ok: false, reason: `stale: last probe ${Math.round(age / 1000)} s ago` };
       },
-      status: () => (last ? { takenAt: last.snapshot.takenAt, probeMs: last.snapshot.durationMs, errors: last.snapshot.errors, ...last.analysis } : { takenAt: null }),
+      status: () => (last ? last.status() : `${JSON.stringify({ takenAt: null })}\n`),
     });
   } catch (err) {
     throw new UsageError(`--listen ${args.host}:${args.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -139,6 +143,23 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       }
     });
   });
+}
+
+/** /status of one probe, rendered on its first request and then kept until the next probe. */
+function statusOf({ takenAt, durationMs, errors }: WatchSnapshot, analysis: Analysis): () => string {
+  let text: string | undefined;
+  return () =>
+    (text ??= `${JSON.stringify(
+      {
+        takenAt,
+        probeMs: durationMs,
+        errors,
+        ...analysis,
+        namespaces: analysis.namespaces.map((n) => ({ ...n, queues: Array.from({ length: n.queues.count }, (_, i) => queueStat(n.queues, i)) })),
+      },
+      null,
+      2,
+    )}\n`);
 }
 
 /** What the log says about a web configuration: never a hash, a key or a password. */

@@ -6,6 +6,7 @@ import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './p
 import { inIpcNamespaceOf } from './setns.js';
 import { scanOtherNamespaces } from './ipc-scan.js';
 import { probeQueues } from './queues.js';
+import { probeQueueColumns, type QueueColumns } from './queue-columns.js';
 import { scanHolders } from './holders.js';
 import { probeRemoveIpc } from './logind.js';
 import { probeMqueueSysctls, probeSysvSysctls } from './sysctls.js';
@@ -39,7 +40,7 @@ export interface NamespaceView {
   pid: number | undefined;
   mqueue: MqueueSysctls;
   sysv: SysvSysctls;
-  queues: Avail<QueueListing>;
+  queues: Avail<QueueColumns>;
   sysvQueues: Avail<SysvQueue[]>;
 }
 
@@ -47,9 +48,9 @@ export interface NamespaceView {
  * One IPC namespace as the daemon sees it: sysctls and System V queues from
  * inside it (setns for another one), POSIX queues through its mqueue mount.
  */
-export function probeNamespace(inode: number, initial: boolean, pid: number | undefined): NamespaceView {
+export async function probeNamespace(inode: number, initial: boolean, pid: number | undefined): Promise<NamespaceView> {
   const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)', true) : sysctlsOfNamespace(pid, true);
-  return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: probeQueues(pid, loadNative) };
+  return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: await probeQueueColumns(pid, loadNative) };
 }
 
 type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string; sysvQueues: Avail<SysvQueue[]> };

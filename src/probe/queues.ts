@@ -165,7 +165,10 @@ export function probeQueues(pid: number | undefined, addon: () => Avail<NativeAd
 
 type MountListing = { ok: true; value: QueueListing } | { ok: false; reason: string; noMount: boolean };
 
-function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): MountListing {
+/** The mqueue mount through which the target's queues are listed: its own, or reached through /proc/PID/root. */
+export type MountDir = { ok: true; dir: string } | { ok: false; reason: string; noMount: true };
+
+export function mqueueDirOf(pid: number | undefined): MountDir {
   const key = pid === undefined ? 'self' : String(pid);
   const mountinfo = readText(`/proc/${key}/mountinfo`);
   if (!mountinfo.ok) return { ok: false, reason: mountinfo.reason, noMount: true };
@@ -173,21 +176,27 @@ function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddo
   if (!mountPoint) {
     return { ok: false, noMount: true, reason: `no mqueue filesystem is mounted${pid === undefined ? '' : ` in process ${pid}'s mount namespace`}` };
   }
-  const dir = pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}`;
+  return { ok: true, dir: pid === undefined ? mountPoint : `/proc/${pid}/root${mountPoint}` };
+}
+
+export const foreignMount = (dir: string) => `the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns)`;
+
+function listThroughMount(pid: number | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): MountListing {
+  const at = mqueueDirOf(pid);
+  if (!at.ok) return at;
+  const { dir } = at;
   const listed = listDir(dir, addon, opts);
   if (!listed.ok) return { ok: false, reason: `queue usage unknown: ${listed.reason}`, noMount: false };
   const queues = listed.value;
   if (pid === undefined && queues.length > 0) {
     const own = mountIsOwnNamespace(dir, queues.map((q) => q.name), addon());
-    if (own.ok && !own.value) {
-      return { ok: false, noMount: true, reason: `the mqueue mount at ${dir} belongs to another IPC namespace (mounted before an unshare or setns)` };
-    }
+    if (own.ok && !own.value) return { ok: false, noMount: true, reason: foreignMount(dir) };
   }
   return { ok: true, value: { mountPath: dir, queues, device: deviceOf(dir) } };
 }
 
 /** One directory of an mqueue mount: the addon reads it in one call; without it, stat and read per queue. */
-function listDir(dir: string, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): Avail<QueueInfo[]> {
+export function listDir(dir: string, addon: () => Avail<NativeAddon>, opts: QueueReadOptions): Avail<QueueInfo[]> {
   // One entry tells whether there is anything to read: only then is the addon
   // loaded, and the listing itself is read once, by whichever path reads the queues.
   let empty: boolean;
@@ -229,11 +238,7 @@ export function listDetached(pid: number | undefined, addon: () => Avail<NativeA
 export function listDetachedAt(ns: { path: string; which: string } | undefined, addon: () => Avail<NativeAddon>, opts: QueueReadOptions = {}): Avail<QueueListing> {
   const lib = addon();
   if (!lib.ok) return unavailable(`reading the queues without a mount needs the native addon (${lib.reason})`);
-  const mount = (): Avail<number> => {
-    const m = lib.value.mqueueMount();
-    return m.ok ? have(m.fd) : unavailable(`a detached mqueue mount was refused (${m.errno}: it needs CAP_SYS_ADMIN)`);
-  };
-  const fd = ns === undefined ? mount() : inIpcNamespace(ns.path, ns.which, 'a detached mqueue mount', mount);
+  const fd = detachedMountFd(ns, lib.value);
   if (!fd.ok) return fd;
   try {
     const r = listDir(`/proc/self/fd/${fd.value}`, () => lib, opts);
@@ -241,6 +246,15 @@ export function listDetachedAt(ns: { path: string; which: string } | undefined, 
   } finally {
     closeSync(fd.value);
   }
+}
+
+/** A descriptor of a fresh mqueue mount of the namespace (ours when ns is undefined), attached nowhere; the caller closes it. */
+export function detachedMountFd(ns: { path: string; which: string } | undefined, lib: NativeAddon): Avail<number> {
+  const mount = (): Avail<number> => {
+    const m = lib.mqueueMount();
+    return m.ok ? have(m.fd) : unavailable(`a detached mqueue mount was refused (${m.errno}: it needs CAP_SYS_ADMIN)`);
+  };
+  return ns === undefined ? mount() : inIpcNamespace(ns.path, ns.which, 'a detached mqueue mount', mount);
 }
 
 export const DETACHED_MOUNT = 'a detached mqueue mount (attached nowhere, gone when mq-doctor exits)';

@@ -1,8 +1,9 @@
 // Pure: what the daemon knows after one probe, and what changed since the last
 // one. Only changes are logged; the metrics show the rest.
 import { kernelModel } from '../model/limits-analysis.js';
-import { queueCharge } from '../model/usage.js';
+import { queueCostBytes } from '../model/cost.js';
 import type { NamespaceView } from '../probe/index.js';
+import type { QueueColumns } from '../probe/queue-columns.js';
 import type { KernelInfo, RlimValue } from '../snapshot.js';
 
 export const PROBE_ERROR_KINDS = ['namespace', 'queue', 'sysctl', 'rlimit', 'process'] as const;
@@ -20,6 +21,7 @@ export interface WatchSnapshot {
   drift: Record<string, boolean> | null;
 }
 
+/** One queue as /status shows it. */
 export interface QueueStat {
   name: string;
   messages: number | null;
@@ -27,13 +29,20 @@ export interface QueueStat {
   bytes: number | null;
 }
 
+/** The namespace's queues, row by row: names sorted, NaN where a value could not be read. */
+export type QueueRows = Pick<QueueColumns, 'count' | 'names' | 'curmsgs' | 'maxmsg' | 'qsize'>;
+
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+export const queueStat = (q: QueueRows, i: number): QueueStat => ({ name: q.names[i]!, messages: orNull(q.curmsgs[i]!), maxMessages: orNull(q.maxmsg[i]!), bytes: orNull(q.qsize[i]!) });
+const NO_QUEUES: QueueRows = { count: 0, names: [], curmsgs: new Float64Array(0), maxmsg: new Float64Array(0), qsize: new Float64Array(0) };
+
 export interface NamespaceStat {
   inode: number;
   initial: boolean;
   queuesInUse: number | null;
   queuesMax: number | null;
   sysctls: Record<string, number>;
-  queues: QueueStat[];
+  queues: QueueRows;
   /** qbytes: the queue's msg_qbytes; null when msgctl could not read it. */
   sysv: Array<{ key: number; msqid: number; bytes: number; messages: number; qbytes: number | null }>;
 }
@@ -60,27 +69,25 @@ export function analyse(w: WatchSnapshot): Analysis {
     const sysctls: Record<string, number> = {};
     for (const [k, v] of Object.entries(ns.mqueue)) if (v.ok) sysctls[`fs.mqueue.${k}`] = v.value;
     for (const [k, v] of Object.entries(ns.sysv)) if (v.ok) sysctls[`kernel.${k}`] = v.value;
-    const listed = ns.queues.ok ? ns.queues.value.queues : [];
-    for (const q of listed) {
-      // The charge is per uid across every namespace (kernel/ucount.c), so it is summed here.
-      const u = uids.get(q.uid) ?? { uid: q.uid, chargedBytes: 0, unsized: 0, limit: null };
-      const c = queueCharge(q, era, wordBits);
-      if (c === undefined) u.unsized++;
-      else u.chargedBytes += c;
-      uids.set(q.uid, u);
+    const rows = ns.queues.ok ? ns.queues.value : null;
+    if (rows) {
+      for (let i = 0; i < rows.count; i++) {
+        // The charge is per uid across every namespace (kernel/ucount.c), so it is summed here.
+        const uid = rows.uid[i]!;
+        let u = uids.get(uid);
+        if (!u) uids.set(uid, (u = { uid, chargedBytes: 0, unsized: 0, limit: null }));
+        const maxmsg = rows.maxmsg[i]!;
+        if (Number.isNaN(maxmsg)) u.unsized++;
+        else u.chargedBytes += queueCostBytes(maxmsg, rows.msgsize[i]!, era, wordBits);
+      }
     }
     return {
       inode: ns.inode,
       initial: ns.initial,
-      queuesInUse: ns.queues.ok ? listed.length : null,
+      queuesInUse: rows ? rows.count : null,
       queuesMax: ns.mqueue.queues_max.ok ? ns.mqueue.queues_max.value : null,
       sysctls,
-      queues: listed.map((q) => ({
-        name: q.name,
-        messages: q.attr.ok ? q.attr.value.curmsgs : null,
-        maxMessages: q.attr.ok ? q.attr.value.maxmsg : null,
-        bytes: q.qsize.ok ? q.qsize.value : null,
-      })),
+      queues: rows ?? NO_QUEUES,
       sysv: ns.sysvQueues.ok ? ns.sysvQueues.value.map((q) => ({ key: q.key, msqid: q.msqid, bytes: q.bytes, messages: q.messages, qbytes: q.qbytes.ok ? q.qbytes.value : null })) : [],
     };
   });
@@ -110,9 +117,30 @@ export interface WatchEvent {
   fields: Record<string, unknown>;
 }
 
-const isFull = (q: QueueStat) => q.messages !== null && q.maxMessages !== null && q.maxMessages > 0 && q.messages >= q.maxMessages;
+const isFull = (q: QueueRows, i: number) => q.maxmsg[i]! > 0 && q.curmsgs[i]! >= q.maxmsg[i]!;
 /** Whether a probe could tell if the queue is full: an unreadable one is neither full nor not full. */
-const known = (q: QueueStat) => q.messages !== null && q.maxMessages !== null;
+const known = (q: QueueRows, i: number) => !Number.isNaN(q.curmsgs[i]!) && !Number.isNaN(q.maxmsg[i]!);
+
+/** The row of a name in sorted rows, or -1. */
+function rowOf(q: QueueRows, name: string): number {
+  let lo = 0;
+  let hi = q.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const n = q.names[mid]!;
+    if (n === name) return mid;
+    if (n < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Full queues by name: few, whatever the number of queues. */
+function fullNames(q: QueueRows): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < q.count; i++) if (isFull(q, i)) out.add(q.names[i]!);
+  return out;
+}
 
 /**
  * What the next probe is compared with: this one, except where it could not
@@ -127,8 +155,19 @@ export function carryForward(prev: Analysis | null, cur: Analysis): Analysis {
     const before = prev.namespaces.find((p) => p.inode === ns.inode);
     if (!before) return ns;
     if (ns.queuesInUse === null) return before;
-    const old = new Map(before.queues.map((q) => [q.name, q]));
-    return { ...ns, queues: ns.queues.map((q) => (known(q) ? q : (old.get(q.name) ?? q))) };
+    const q = ns.queues;
+    let copy: QueueRows | null = null;
+    for (let i = 0; i < q.count; i++) {
+      if (known(q, i)) continue;
+      const j = rowOf(before.queues, q.names[i]!);
+      if (j < 0) continue;
+      // Copied only when some queue was unreadable: the usual probe shares its columns.
+      copy ??= { count: q.count, names: q.names, curmsgs: q.curmsgs.slice(), maxmsg: q.maxmsg.slice(), qsize: q.qsize.slice() };
+      copy.curmsgs[i] = before.queues.curmsgs[j]!;
+      copy.maxmsg[i] = before.queues.maxmsg[j]!;
+      copy.qsize[i] = before.queues.qsize[j]!;
+    }
+    return copy ? { ...ns, queues: copy } : ns;
   });
   for (const ns of prev.namespaces) if (!curNs.has(ns.inode)) namespaces.push(ns);
   return { ...cur, namespaces };
@@ -154,11 +193,14 @@ export function transitions(prev: Analysis | null, cur: Analysis): WatchEvent[] 
     }
     // Not read this time: nothing is known to have changed.
     if (ns.queuesInUse === null) continue;
-    const wasFull = new Set((before?.queues ?? []).filter(isFull).map((q) => q.name));
-    for (const q of ns.queues) {
-      if (!known(q)) continue;
-      if (isFull(q) && !wasFull.has(q.name)) events.push({ level: 'warn', msg: 'queue is full: senders block or get EAGAIN', fields: { namespace: ns.inode, queue: q.name, messages: q.messages } });
-      if (!isFull(q) && wasFull.has(q.name)) events.push({ level: 'info', msg: 'queue is no longer full', fields: { namespace: ns.inode, queue: q.name, messages: q.messages } });
+    const wasFull = before ? fullNames(before.queues) : new Set<string>();
+    const q = ns.queues;
+    for (let i = 0; i < q.count; i++) {
+      if (!known(q, i)) continue;
+      const full = isFull(q, i);
+      if (full === wasFull.has(q.names[i]!)) continue;
+      const fields = { namespace: ns.inode, queue: q.names[i], messages: q.curmsgs[i] };
+      events.push(full ? { level: 'warn', msg: 'queue is full: senders block or get EAGAIN', fields } : { level: 'info', msg: 'queue is no longer full', fields });
     }
   }
   const prevUid = new Map((prev?.uids ?? []).map((u) => [u.uid, u]));

@@ -15,12 +15,12 @@ export interface CollectOptions {
 /** Processes per uid whose limits are read: enough to find the usual one, bounded on busy hosts. */
 const LIMIT_SAMPLES_PER_UID = 3;
 
-export function collect(opts: CollectOptions): Omit<WatchSnapshot, 'drift'> {
+export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot, 'drift'>> {
   const started = process.hrtime.bigint();
   const errors: WatchSnapshot['errors'] = [];
   const own = namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
   const namespaces: NamespaceView[] = [];
-  if (own.ok) namespaces.push(probeNamespace(own.value.inode, own.value.initial, undefined));
+  if (own.ok) namespaces.push(await probeNamespace(own.value.inode, own.value.initial, undefined));
   else errors.push({ kind: 'namespace', message: own.reason });
 
   const scan = scanProcesses();
@@ -37,7 +37,7 @@ export function collect(opts: CollectOptions): Omit<WatchSnapshot, 'drift'> {
       // Any process shows the namespace's sysctls; the queues need one with an mqueue mount.
       let view: NamespaceView | undefined;
       for (const pid of pids.slice(0, 3)) {
-        view = probeNamespace(inode, inode === PROC_IPC_INIT_INO, pid);
+        view = await probeNamespace(inode, inode === PROC_IPC_INIT_INO, pid);
         if (view.queues.ok) break;
       }
       if (!view) continue;
@@ -47,14 +47,12 @@ export function collect(opts: CollectOptions): Omit<WatchSnapshot, 'drift'> {
   }
   for (const ns of namespaces) {
     if (!ns.mqueue.queues_max.ok) errors.push({ kind: 'sysctl', message: `namespace ${ns.inode}: ${ns.mqueue.queues_max.reason}` });
-    if (ns.queues.ok) {
-      const unread = ns.queues.value.queues.filter((q) => !q.attr.ok);
-      if (unread.length) errors.push({ kind: 'queue', message: `namespace ${ns.inode}: ${unread.length} queue(s) could not be read` });
-    }
+    if (ns.queues.ok && ns.queues.value.unreadable > 0) errors.push({ kind: 'queue', message: `namespace ${ns.inode}: ${ns.queues.value.unreadable} queue(s) could not be read` });
   }
 
   // RLIMIT_MSGQUEUE is per process; the charge is per uid: report the smallest limit among the uid's processes.
-  const owners = new Set(namespaces.flatMap((ns) => (ns.queues.ok ? ns.queues.value.queues.map((q) => q.uid) : [])));
+  const owners = new Set<number>();
+  for (const ns of namespaces) if (ns.queues.ok) for (const uid of ns.queues.value.uid) owners.add(uid);
   const uidLimits: Record<string, RlimValue> = {};
   for (const uid of owners) {
     for (const p of processes.filter((x) => x.realUid === uid).slice(0, LIMIT_SAMPLES_PER_UID)) {

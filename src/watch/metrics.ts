@@ -2,11 +2,17 @@
 // queue that was unlinked disappears instead of keeping its last value.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type Analysis, PROBE_ERROR_KINDS, type ProbeErrorKind } from './analyse.js';
+import { type Exposition, exposition } from './exposition.js';
 import { sysvKeyHex } from '../model/units.js';
 
 export interface Metrics {
   registry: Registry;
   update(a: Analysis, probeSeconds: number): void;
+  /**
+   * Renders the registry once, for every scrape until the next probe. The
+   * process_* and nodejs_* metrics are therefore as of the last probe, like the rest.
+   */
+  render(): Promise<Exposition>;
 }
 
 export function createMetrics(maxQueueSeries: number): Metrics {
@@ -55,19 +61,17 @@ export function createMetrics(maxQueueSeries: number): Metrics {
         if (n.queuesInUse !== null) queues.set(labels, n.queuesInUse);
         if (n.queuesMax !== null) queuesMax.set(labels, n.queuesMax);
         for (const [name, v] of Object.entries(n.sysctls)) sysctl.set({ ...labels, name }, v);
-        let rest = 0;
-        for (const q of n.queues) {
-          if (series >= maxQueueSeries) {
-            rest++;
-            continue;
-          }
-          series++;
-          const l = { namespace: String(n.inode), queue: `/${q.name}` };
-          if (q.messages !== null) qMessages.set(l, q.messages);
-          if (q.maxMessages !== null) qMax.set(l, q.maxMessages);
-          if (q.bytes !== null) qBytes.set(l, q.bytes);
+        // The first queues by name, one series each: the same ones from probe to probe.
+        const q = n.queues;
+        const shown = Math.min(q.count, Math.max(0, maxQueueSeries - series));
+        series += shown;
+        for (let i = 0; i < shown; i++) {
+          const l = { namespace: String(n.inode), queue: `/${q.names[i]}` };
+          if (!Number.isNaN(q.curmsgs[i])) qMessages.set(l, q.curmsgs[i]!);
+          if (!Number.isNaN(q.maxmsg[i])) qMax.set(l, q.maxmsg[i]!);
+          if (!Number.isNaN(q.qsize[i])) qBytes.set(l, q.qsize[i]!);
         }
-        aggregated.set({ namespace: String(n.inode) }, rest);
+        aggregated.set({ namespace: String(n.inode) }, q.count - shown);
         for (const q of n.sysv) {
           const l = { namespace: String(n.inode), key: sysvKeyHex(q.key), msqid: String(q.msqid) };
           sysvBytes.set(l, q.bytes);
@@ -83,6 +87,9 @@ export function createMetrics(maxQueueSeries: number): Metrics {
       for (const [kind, n] of Object.entries(a.errorsByKind) as Array<[ProbeErrorKind, number]>) errors.inc({ kind }, n);
       duration.set(probeSeconds);
       probes.inc();
+    },
+    async render() {
+      return exposition(registry.contentType, await registry.metrics(), new Date());
     },
   };
 }

@@ -6,13 +6,16 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { type BasicAuth, basicAuth } from './basic-auth.js';
+import { acceptsGzip, type Exposition, matchesEtag } from './exposition.js';
 import { type RateLimiter, tokenBucket } from './rate-limit.js';
 import { secureContextOptions, type TlsSettings, type WebConfig } from './web-config.js';
 
 export interface Endpoints {
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The last probe's exposition, rendered once. */
+  metrics(): Exposition;
   healthy(): { ok: boolean; reason: string };
-  status(): unknown;
+  /** The JSON of /status, rendered once per probe. */
+  status(): string;
 }
 
 /**
@@ -93,6 +96,32 @@ export function clientCertProblem(t: TlsSettings, socket: TLSSocket): string | n
   return null;
 }
 
+/** The same bytes to every scrape of one probe: gzip when asked (Prometheus asks), 304 when the scraper has them, no body for HEAD. */
+async function sendExposition(req: IncomingMessage, res: ServerResponse, m: Exposition): Promise<void> {
+  const gz = acceptsGzip(req.headers['accept-encoding']);
+  const etag = gz ? `${m.etag.slice(0, -1)}-gz"` : m.etag;
+  const headers: Record<string, string | number> = { 'content-type': m.contentType, 'cache-control': 'no-cache', etag, 'last-modified': m.lastModified, vary: 'Accept-Encoding' };
+  if (matchesEtag(req.headers['if-none-match'], etag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  let body = m.body;
+  if (gz) {
+    try {
+      body = await m.gzipped();
+      headers['content-encoding'] = 'gzip';
+    } catch {
+      // zlib failing is no reason to fail the scrape: the identity body is there
+      headers.etag = m.etag;
+    }
+  }
+  if (res.headersSent || res.destroyed) return;
+  headers['content-length'] = body.length;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 export async function startExporter(opts: ServeOptions, e: Endpoints): Promise<Exporter> {
   let state = stateOf(opts.web);
 
@@ -114,17 +143,12 @@ export async function startExporter(opts: ServeOptions, e: Endpoints): Promise<E
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'read-only: GET /metrics, /healthz, /status\n');
     if (path === '/metrics') {
-      try {
-        const m = await e.metrics();
-        send(200, m.contentType, m.body);
-      } catch (err) {
-        send(500, 'text/plain', `${(err as Error).message}\n`);
-      }
+      await sendExposition(req, res, e.metrics());
     } else if (path === '/healthz') {
       const h = e.healthy();
       send(h.ok ? 200 : 503, 'text/plain', `${h.reason}\n`);
     } else if (path === '/status') {
-      send(200, 'application/json', `${JSON.stringify(e.status(), null, 2)}\n`);
+      send(200, 'application/json', e.status());
     } else {
       send(404, 'text/plain', 'not found: GET /metrics, /healthz, /status\n');
     }

@@ -24,12 +24,15 @@ export interface GetOptions {
   key?: string;
   auth?: string;
   timeoutMs?: number;
+  headers?: Record<string, string>;
 }
 
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body as it came over the wire (still compressed if it was). */
+  bytes: Buffer;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,15 +48,18 @@ export function get(url: string, o: GetOptions = {}): Promise<Reply> {
         method: o.method ?? 'GET',
         agent: false,
         ...(o.auth ? { auth: o.auth } : {}),
+        ...(o.headers ? { headers: o.headers } : {}),
         ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
         ...(o.cert ? { cert: readFileSync(o.cert), key: readFileSync(o.key!) } : {}),
         timeout: o.timeoutMs ?? 10_000,
       },
       (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+        });
         res.on('error', reject);
       },
     );

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parseListen, watchArgs } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
-import { analyse, levelOf, transitions, type WatchSnapshot } from '../../src/watch/analyse.js';
+import { analyse, carryForward, levelOf, transitions, type WatchSnapshot } from '../../src/watch/analyse.js';
 import { parseSysvipcMsg } from '../../src/probe/sysv.js';
+import { columnsFromQueues } from '../../src/probe/queue-columns.js';
 import { na, ok, queue, snapshot } from '../support/snapshot-builder.js';
 
 function watchSnapshot(queues: ReturnType<typeof queue>[], queuesMax = 10, drift: Record<string, boolean> | null = null): WatchSnapshot {
@@ -11,7 +12,7 @@ function watchSnapshot(queues: ReturnType<typeof queue>[], queuesMax = 10, drift
     takenAt: 't',
     durationMs: 1,
     kernel: s.kernel,
-    namespaces: [{ inode: 1, initial: false, pid: undefined, mqueue: s.mqueue, sysv: s.sysv, queues: s.queues, sysvQueues: ok([]) }],
+    namespaces: [{ inode: 1, initial: false, pid: undefined, mqueue: s.mqueue, sysv: s.sysv, queues: s.queues.ok ? ok(columnsFromQueues(s.queues.value.mountPath, s.queues.value.queues)) : s.queues, sysvQueues: ok([]) }],
     uidLimits: { 0: 200_000 },
     errors: [],
     drift,
@@ -47,6 +48,24 @@ describe('transitions: only changes are logged', () => {
     const notFull = analyse(watchSnapshot([queue('q', 0, 5, 128, 0o600, 4)]));
     expect(transitions(notFull, full).map((e) => e.msg)).toContain('queue is full: senders block or get EAGAIN');
     expect(transitions(full, notFull).map((e) => e.msg)).toContain('queue is no longer full');
+  });
+  it('keeps the last known state of a queue it could not read, found by name among thousands', () => {
+    const many = (fullOne: 'full' | 'unread' | 'empty') =>
+      Array.from({ length: 5000 }, (_, i) => {
+        if (i !== 4321) return queue(`q${i}`, 0, 5, 128);
+        if (fullOne === 'unread') return { ...queue(`q${i}`, 0, 5, 128), attr: na('EBUSY') };
+        return queue(`q${i}`, 0, 5, 128, 0o600, fullOne === 'full' ? 5 : 0);
+      });
+    const full = analyse(watchSnapshot(many('full'), 6000));
+    const carried = carryForward(full, analyse(watchSnapshot(many('unread'), 6000)));
+    // Unreadable now: still full, so nothing is logged as no longer full …
+    expect(transitions(full, carried)).toEqual([]);
+    const rows = carried.namespaces[0]!.queues;
+    const at = rows.names.indexOf('q4321');
+    expect([rows.curmsgs[at], rows.maxmsg[at]]).toEqual([5, 5]);
+    // … and when it can be read again, the change is logged once.
+    const after = transitions(carried, analyse(watchSnapshot(many('empty'), 6000)));
+    expect(after).toEqual([expect.objectContaining({ msg: 'queue is no longer full', fields: { namespace: 1, queue: 'q4321', messages: 0 } })]);
   });
   it('reports drift appearing and resolving, and a probe starting to fail', () => {
     const clean = analyse(watchSnapshot([], 10, { 'fs.mqueue.msg_max': false }));

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
-import { inNs, killAfterEachTest, scrape, sleep, startDaemon, track } from '../support/daemon.js';
+import { get, inNs, killAfterEachTest, scrape, sleep, startDaemon, track } from '../support/daemon.js';
+import { gunzipSync } from 'node:zlib';
 import { ROOT, namespaceSkipReason } from '../support/run-cli.js';
 import { asUid, testUids } from '../kernel/lib/uids.js';
 
@@ -59,6 +60,49 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     expect(status.namespaces).toHaveLength(1);
     expect((await fetch(`http://127.0.0.1:${d.port}/metrics`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`http://127.0.0.1:${d.port}/nope`)).status).toBe(404);
+  });
+
+  it('serves one probe\'s exposition as the same bytes to every scrape: HEAD, 304 and gzip included', async () => {
+    const d = await startDaemon([], { interval: '1500ms' });
+    expect(inNs(d, [oracle, 'create', '/cached', '4', '64']).stdout.trim()).toBe('OK');
+    const url = `${d.base}/metrics`;
+    // Just after a probe that saw the queue (its exposition is new), so that what follows falls within one probe interval.
+    let seen = await get(url);
+    for (let i = 0; i < 60; i++) {
+      const now = await get(url);
+      if (now.headers.etag !== seen.headers.etag && now.body.includes('queue="/cached"')) break;
+      seen = now;
+      await sleep(50);
+    }
+    const [a, b] = await Promise.all([get(url), get(url)]);
+    expect(a.status).toBe(200);
+    expect(a.body).toContain('queue="/cached"');
+    expect(a.headers.etag).toMatch(/^"[0-9a-z]+-\d+"$/);
+    expect(b.headers.etag).toBe(a.headers.etag);
+    expect(b.bytes.equals(a.bytes)).toBe(true);
+    expect(a.headers['content-length']).toBe(String(a.bytes.length));
+    expect(a.headers['cache-control']).toBe('no-cache');
+    expect(a.headers.vary).toBe('Accept-Encoding');
+    expect(new Date(a.headers['last-modified'] as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    const head = await get(url, { method: 'HEAD' });
+    const etag = head.headers.etag as string;
+    expect([head.status, head.bytes.length, head.headers['content-type']]).toEqual([200, 0, a.headers['content-type']]);
+    expect(etag).toBe(a.headers.etag);
+    const unchanged = await get(url, { headers: { 'if-none-match': etag } });
+    expect([unchanged.status, unchanged.bytes.length, unchanged.headers.etag]).toEqual([304, 0, etag]);
+    // Prometheus asks for gzip: the same text, compressed, under its own validator.
+    const gz = await get(url, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.etag).toMatch(/-gz"$/);
+    const text = gunzipSync(gz.bytes).toString();
+    expect(text).toContain('mqdoctor_queue_max_messages{namespace=');
+    expect(text).toMatch(/^# HELP /);
+    // The next probe renders anew: a new validator, and the old one no longer matches.
+    await sleep(1700);
+    const later = await get(url, { headers: { 'if-none-match': etag } });
+    expect(later.status).toBe(200);
+    expect(later.headers.etag).not.toBe(etag);
   });
 
   it('survives churn: thousands of queues created and unlinked while it is scraped', async () => {

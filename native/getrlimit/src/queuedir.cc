@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -47,7 +48,7 @@ enum Field {
 };
 
 struct Scan {
-  std::string names;  // NUL-separated: a queue name may hold any byte but '/' and NUL
+  std::vector<std::string> names;  // a queue name may hold any byte but '/' and NUL
   std::vector<double> fields;
   std::vector<std::pair<uint32_t, int>> errors;  // (row, errno)
   uint32_t rows = 0;
@@ -67,8 +68,7 @@ void SetOwner(double* row, const struct stat& st) {
 }
 
 void ScanOne(int dfd, const char* name, bool details, Scan* s) {
-  if (s->rows > 0) s->names.push_back('\0');
-  s->names.append(name);
+  s->names.emplace_back(name);
   const uint32_t index = s->rows++;
   s->fields.resize(s->fields.size() + kFields, NAN);
   double* row = &s->fields[static_cast<size_t>(index) * kFields];
@@ -115,31 +115,50 @@ void ScanOne(int dfd, const char* name, bool details, Scan* s) {
   close(fd);
 }
 
-}  // namespace
-
-// mqReadDir(dir, details?) → {ok, count, width, names: "a\0b\0…",
-//                   fields: Float64Array(count × width, NaN = unknown), errors: [[row, errnoName], …]}
-// details: read every queue file for NOTIFY, SIGNO and NOTIFY_PID (else NaN).
-Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string dir;
-  if (!StringArg(info, 0, "dir", &dir)) return env.Undefined();
-  bool details = false;
-  if (info.Length() > 1 && !info[1].IsUndefined()) {
-    if (!info[1].IsBoolean()) return ThrowType(env, "details must be a boolean");
-    details = info[1].As<Napi::Boolean>().Value();
-  }
+// The whole directory, or the errno of opendir. Touches no JS value, so the
+// daemon runs it on a libuv thread while its event loop keeps serving scrapes.
+int ScanDir(const std::string& dir, bool details, Scan* s) {
   DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return Fail(env, errno);
-  Scan s;
+  if (d == nullptr) return errno;
   const int dfd = dirfd(d);
   for (struct dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
     const char* name = e->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    ScanOne(dfd, name, details, &s);
+    ScanOne(dfd, name, details, s);
   }
   closedir(d);
+  return 0;
+}
 
+// Rows in byte order of their names (readdir's order is the dcache's): the
+// daemon's exported series are the first ones by name, and sorting 50,000
+// names here costs its event loop nothing.
+void SortByName(Scan* s) {
+  std::vector<uint32_t> order(s->rows);
+  for (uint32_t i = 0; i < s->rows; i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [s](uint32_t a, uint32_t b) { return s->names[a] < s->names[b]; });
+  std::vector<uint32_t> rank(s->rows);
+  Scan out;
+  out.rows = s->rows;
+  out.names.reserve(s->rows);
+  out.fields.resize(s->fields.size());
+  for (uint32_t to = 0; to < s->rows; to++) {
+    const uint32_t from = order[to];
+    rank[from] = to;
+    out.names.push_back(std::move(s->names[from]));
+    std::memcpy(&out.fields[static_cast<size_t>(to) * kFields], &s->fields[static_cast<size_t>(from) * kFields], kFields * sizeof(double));
+  }
+  for (auto& e : s->errors) out.errors.emplace_back(rank[e.first], e.second);
+  std::sort(out.errors.begin(), out.errors.end());
+  *s = std::move(out);
+}
+
+Napi::Value ToJs(Napi::Env env, const Scan& s) {
+  std::string joined;
+  for (uint32_t i = 0; i < s.rows; i++) {
+    if (i > 0) joined.push_back('\0');
+    joined.append(s.names[i]);
+  }
   Napi::Float64Array fields = Napi::Float64Array::New(env, s.fields.size());
   if (!s.fields.empty()) std::memcpy(fields.Data(), s.fields.data(), s.fields.size() * sizeof(double));
   Napi::Array errors = Napi::Array::New(env, s.errors.size());
@@ -152,14 +171,77 @@ Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
   Napi::Object ok = Ok(env);
   ok.Set("count", Napi::Number::New(env, s.rows));
   ok.Set("width", Napi::Number::New(env, kFields));
-  ok.Set("names", Napi::String::New(env, s.names));
+  ok.Set("names", Napi::String::New(env, joined));
   ok.Set("fields", fields);
   ok.Set("errors", errors);
   return ok;
 }
 
+bool DetailsArg(const Napi::CallbackInfo& info, size_t i, bool* out) {
+  *out = false;
+  if (info.Length() <= i || info[i].IsUndefined()) return true;
+  if (!info[i].IsBoolean()) {
+    ThrowType(info.Env(), "details must be a boolean");
+    return false;
+  }
+  *out = info[i].As<Napi::Boolean>().Value();
+  return true;
+}
+
+class ReadDirWorker : public Napi::AsyncWorker {
+ public:
+  ReadDirWorker(Napi::Env env, std::string dir, bool details)
+      : Napi::AsyncWorker(env, "mqReadDirAsync"), deferred_(Napi::Promise::Deferred::New(env)), dir_(std::move(dir)), details_(details) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    err_ = ScanDir(dir_, details_, &scan_);
+    if (err_ == 0) SortByName(&scan_);
+  }
+  void OnOK() override { deferred_.Resolve(err_ != 0 ? Napi::Value(Fail(Env(), err_)) : ToJs(Env(), scan_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string dir_;
+  bool details_;
+  int err_ = 0;
+  Scan scan_;
+};
+
+}  // namespace
+
+// mqReadDir(dir, details?) → {ok, count, width, names: "a\0b\0…",
+//                   fields: Float64Array(count × width, NaN = unknown), errors: [[row, errnoName], …]}
+// details: read every queue file for NOTIFY, SIGNO and NOTIFY_PID (else NaN).
+Napi::Value MqReadDir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir;
+  bool details;
+  if (!StringArg(info, 0, "dir", &dir) || !DetailsArg(info, 1, &details)) return env.Undefined();
+  Scan s;
+  const int err = ScanDir(dir, details, &s);
+  return err != 0 ? Napi::Value(Fail(env, err)) : ToJs(env, s);
+}
+
+// mqReadDirAsync(dir, details?) → Promise of the same, rows sorted by name,
+// read on a libuv thread. A path only: a thread of the pool is in whatever
+// namespaces the process is, so a setns-entered namespace needs mqReadDir.
+Napi::Value MqReadDirAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir;
+  bool details;
+  if (!StringArg(info, 0, "dir", &dir) || !DetailsArg(info, 1, &details)) return env.Undefined();
+  auto* worker = new ReadDirWorker(env, std::move(dir), details);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 void InitQueueDir(Napi::Env env, Napi::Object exports) {
   exports.Set("mqReadDir", Napi::Function::New(env, MqReadDir, "mqReadDir"));
+  exports.Set("mqReadDirAsync", Napi::Function::New(env, MqReadDirAsync, "mqReadDirAsync"));
 }
 
 }  // namespace mqd
