@@ -49,8 +49,10 @@ export interface NamespaceView {
  * inside it (setns for another one), POSIX queues through its mqueue mount.
  */
 export async function probeNamespace(inode: number, initial: boolean, pid: number | undefined): Promise<NamespaceView> {
+  // The queues first: they are read on libuv threads while this one reads the sysctls.
+  const queues = probeQueueColumns(pid, loadNative);
   const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)', true) : sysctlsOfNamespace(pid, true);
-  return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: await probeQueueColumns(pid, loadNative) };
+  return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: await queues };
 }
 
 type Sysctls = { mqueue: MqueueSysctls; sysv: SysvSysctls; source: string; sysvQueues: Avail<SysvQueue[]> };

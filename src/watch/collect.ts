@@ -20,10 +20,12 @@ export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot,
   const errors: WatchSnapshot['errors'] = [];
   const own = namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
   const namespaces: NamespaceView[] = [];
-  if (own.ok) namespaces.push(await probeNamespace(own.value.inode, own.value.initial, undefined));
-  else errors.push({ kind: 'namespace', message: own.reason });
-
+  // The queues are read on libuv threads: the processes are scanned meanwhile.
+  const ownView = own.ok ? probeNamespace(own.value.inode, own.value.initial, undefined) : undefined;
   const scan = scanProcesses();
+  if (ownView) namespaces.push(await ownView);
+  else if (!own.ok) errors.push({ kind: 'namespace', message: own.reason });
+
   const processes: ProcessSeen[] = scan.ok ? scan.value.processes : [];
   if (!scan.ok) errors.push({ kind: 'process', message: scan.reason });
 

@@ -51,6 +51,13 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** This environment on the bare PATH, without this run's npm lifecycle variables (npm_config_node_gyp…). */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare };
+  for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+  return env;
+}
+
 function elfMachine(file: string): number {
   return readFileSync(file).readUInt16LE(18);
 }
@@ -69,8 +76,7 @@ describe.skipIf(skip !== null)('the packed package, installed without a compiler
     mkdirSync(bare);
     symlinkSync(process.execPath, join(bare, 'node'));
     symlinkSync(realpathSync(which('npm')), join(bare, 'npm'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare };
-    for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k]; // not this run's npm lifecycle
+    const env = bareEnv();
     for (const tool of ['g++', 'cc', 'make', 'python3']) expect(run('/bin/sh', ['-c', `command -v ${tool}`], { env }).code, `${tool} on the bare PATH`).not.toBe(0);
 
     const app = join(work, 'app');
@@ -108,8 +114,7 @@ describe.skipIf(skip !== null)('the packed package, installed without a compiler
   });
 
   it('install script: with the prebuild loadable it compiles nothing (no compiler on PATH)', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare };
-    for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+    const env = bareEnv();
     const r = run(process.execPath, [join(pkg, 'native/getrlimit/build.mjs'), '--verbose'], { cwd: pkg, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`native addon found, nothing to compile: ${join(pkg, 'native/getrlimit/prebuilds/linux-x64/node.napi.glibc.node')}`);
@@ -121,8 +126,7 @@ describe.skipIf(skip !== null)('the packed package, installed without a compiler
     const copy = join(work, 'app', 'node_modules', 'mq-doctor-no-prebuild');
     run('cp', ['-a', pkg, copy]);
     rmSync(join(copy, 'native/getrlimit/prebuilds/linux-x64'), { recursive: true, force: true });
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare };
-    for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+    const env = bareEnv();
     const r = run(process.execPath, [join(copy, 'native/getrlimit/build.mjs')], { cwd: copy, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/mq-doctor: .*no prebuild for linux-x64 glibc; compiling instead failed: /);

@@ -34,6 +34,12 @@ exec ${fixture} read "$d"`;
   return JSON.parse(r.stdout) as Out;
 }
 
+// Split reads need more than one CPU: a large directory is read by up to one thread per CPU of the affinity mask.
+const cpus = Number(spawnSync('nproc', [], { encoding: 'utf8' }).stdout.trim());
+const noSplit = skip ?? (cpus > 1 ? null : `one CPU here (nproc ${cpus}): a directory is never split`);
+if (noSplit && !skip) console.warn(`skipping the split-read test: ${noSplit}`);
+const [MIXED_OWNER, READER] = testUids(2, 15) as [number, number];
+
 describe.skipIf(skip !== null)('mqReadDirAsync', () => {
   it('reads the same rows as mqReadDir, sorted by name in byte order, without blocking the event loop', () => {
     const out = run(3000);
@@ -53,6 +59,34 @@ describe.skipIf(skip !== null)('mqReadDirAsync', () => {
     expect(b.slice(1, 8)).toEqual([OWNER, OWNER, 0o640, 5, 1, 8, 1]);
     // A setImmediate queued after the call ran before its promise settled: the read was off the main thread.
     expect(out.immediateFirst).toBe(true);
+  });
+
+  it.skipIf(noSplit !== null)('a directory split over threads reads as one thread reads it: 6,000 queues, unreadable ones at their rows', () => {
+    const fixture = [process.execPath, join(here, 'fixtures', 'read-dir-async.cjs'), ADDON].join(' ');
+    const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"; echo 6100 > /proc/sys/fs/mqueue/queues_max
+${asUid(MIXED_OWNER).join(' ')} ${fixture} create-mixed 6000
+${asUid(READER).join(' ')} ${fixture} rows "$d"; echo
+${asUid(READER).join(' ')} taskset -c 0 ${fixture} rows "$d"`;
+    const r = spawnSync('unshare', ['--ipc', '--mount', '--fork', 'sh', '-c', script], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    expect(r.stderr).toBe('');
+    const [split, single] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sync: { count: number; errors: Array<[number, string]>; names: string; fields: Array<number | 'NaN'> }; async: unknown });
+    expect(split!.sync.count).toBe(6000);
+    // Threads (both CPUs) and one thread (taskset -c 0): the same rows in readdir's order, the same errors at the same rows.
+    expect(split!.sync).toEqual(single!.sync);
+    expect(split!.async).toEqual(single!.async);
+    const W = 13;
+    const names = split!.sync.names.split('\0');
+    const unreadable = names.filter((n) => Number(n.slice(2)) % 7 === 0).length;
+    expect(split!.sync.errors.filter(([, e]) => e === 'EACCES')).toHaveLength(unreadable);
+    for (const [row, errno] of split!.sync.errors) {
+      expect(errno).toBe('EACCES');
+      expect(Number(names[row]!.slice(2)) % 7).toBe(0);
+      // Owner and mode from fstatat; no attributes.
+      expect(split!.sync.fields.slice(row * W, row * W + 7)).toEqual([MIXED_OWNER, MIXED_OWNER, 0o600, 'NaN', 'NaN', 'NaN', 'NaN']);
+    }
+    const i = names.indexOf('m-22');
+    // uid, gid, mode, qsize, maxmsg, msgsize, curmsgs of a readable queue holding one message.
+    expect(split!.sync.fields.slice(i * W, i * W + 7)).toEqual([MIXED_OWNER, MIXED_OWNER, 0o644, 1, 1, 3, 1]);
   });
 
   it('reads a detached mount through /proc/self/fd from its thread, and fails as a value, not a throw', () => {

@@ -62,6 +62,16 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     expect((await fetch(`http://127.0.0.1:${d.port}/nope`)).status).toBe(404);
   });
 
+  it("runs with the launcher's memory settings: two malloc arenas, a 1 MB young generation and gc(); a MALLOC_ARENA_MAX of the user's own stays", async () => {
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const d = await startDaemon([]);
+    expect(environ(d.pid)).toContain('MALLOC_ARENA_MAX=2');
+    const argv = readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv.slice(1, 3)).toEqual(['--max-semi-space-size=1', '--expose-gc']);
+    const own = await startDaemon([], { env: { MALLOC_ARENA_MAX: '4' } });
+    expect(environ(own.pid)).toContain('MALLOC_ARENA_MAX=4');
+  });
+
   it('serves one probe\'s exposition as the same bytes to every scrape: HEAD, 304 and gzip included', async () => {
     const d = await startDaemon([], { interval: '1500ms' });
     expect(inNs(d, [oracle, 'create', '/cached', '4', '64']).stdout.trim()).toBe('OK');

@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,10 +69,12 @@ void SetOwner(double* row, const struct stat& st) {
   row[kCtimeMs] = Millis(st.st_ctim);
 }
 
-void ScanOne(int dfd, const char* name, bool details, Scan* s) {
-  s->names.emplace_back(name);
-  const uint32_t index = s->rows++;
-  s->fields.resize(s->fields.size() + kFields, NAN);
+using Errors = std::vector<std::pair<uint32_t, int>>;
+
+// Row `index` of an already sized Scan: touches only that row and `errors`,
+// so that threads can fill disjoint rows at once.
+void ScanOne(int dfd, bool details, Scan* s, uint32_t index, Errors* errors) {
+  const char* name = s->names[index].c_str();
   double* row = &s->fields[static_cast<size_t>(index) * kFields];
   struct stat st;
   int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
@@ -78,7 +82,7 @@ void ScanOne(int dfd, const char* name, bool details, Scan* s) {
     int err = errno;
     // Unreadable (mode) or unlinked meanwhile: owner and mode may still be known.
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) SetOwner(row, st);
-    s->errors.emplace_back(index, err);
+    errors->emplace_back(index, err);
     return;
   }
   if (fstat(fd, &st) == 0) SetOwner(row, st);
@@ -89,7 +93,7 @@ void ScanOne(int dfd, const char* name, bool details, Scan* s) {
     row[kMsgsize] = static_cast<double>(a.mq_msgsize);
     row[kCurmsgs] = static_cast<double>(a.mq_curmsgs);
   } else {
-    s->errors.emplace_back(index, errno);
+    errors->emplace_back(index, errno);
   }
   if (attr && a.mq_curmsgs == 0 && !details) {
     // QSIZE counts the bytes of queued messages: none queued, none counted.
@@ -100,7 +104,7 @@ void ScanOne(int dfd, const char* name, bool details, Scan* s) {
     ssize_t r = read(fd, buf, sizeof buf - 1);
     unsigned long long qsize = 0;
     int notify = 0, signo = 0, pid = 0;
-    if (r < 0) s->errors.emplace_back(index, errno);
+    if (r < 0) errors->emplace_back(index, errno);
     if (r > 0) {
       buf[r] = '\0';
       const int got = sscanf(buf, "QSIZE:%llu NOTIFY:%d SIGNO:%d NOTIFY_PID:%d", &qsize, &notify, &signo, &pid);
@@ -115,8 +119,38 @@ void ScanOne(int dfd, const char* name, bool details, Scan* s) {
   close(fd);
 }
 
+struct Range {
+  int dfd;
+  bool details;
+  Scan* scan;
+  uint32_t from, to;
+  Errors errors;
+};
+
+void* ScanRange(void* arg) {
+  auto* r = static_cast<Range*>(arg);
+  for (uint32_t i = r->from; i < r->to; i++) ScanOne(r->dfd, r->details, r->scan, i, &r->errors);
+  return nullptr;
+}
+
+// Four syscalls a queue (openat, fstat, mq_getattr, close) cost ~5.5 µs on a
+// 2-core VM, nearly all of it in the kernel, and lookups of existing names
+// scale across CPUs: a large directory is split over the CPUs this process
+// may run on (its affinity mask, which a container's cpuset narrows), at
+// most 4, and none for fewer than 2,048 queues a thread.
+uint32_t ScanThreads(uint32_t rows) {
+  constexpr uint32_t kMinRows = 2048, kMax = 4;
+  cpu_set_t set;
+  uint32_t cpus = 1;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = static_cast<uint32_t>(CPU_COUNT(&set));
+  return std::max<uint32_t>(1, std::min({cpus, kMax, rows / kMinRows}));
+}
+
 // The whole directory, or the errno of opendir. Touches no JS value, so the
 // daemon runs it on a libuv thread while its event loop keeps serving scrapes.
+// The names first (readdir is one lock on the directory), then the rows;
+// every openat is relative to the directory's descriptor, so a helper thread
+// reads the same mount whatever namespaces it is in.
 int ScanDir(const std::string& dir, bool details, Scan* s) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return errno;
@@ -124,8 +158,26 @@ int ScanDir(const std::string& dir, bool details, Scan* s) {
   for (struct dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
     const char* name = e->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    ScanOne(dfd, name, details, s);
+    s->names.emplace_back(name);
   }
+  s->rows = static_cast<uint32_t>(s->names.size());
+  s->fields.assign(static_cast<size_t>(s->rows) * kFields, NAN);
+  const uint32_t threads = ScanThreads(s->rows);
+  std::vector<Range> ranges(threads);
+  std::vector<pthread_t> ids(threads);
+  std::vector<bool> started(threads, false);
+  for (uint32_t t = 0; t < threads; t++) {
+    ranges[t] = Range{dfd, details, s, static_cast<uint32_t>(uint64_t{s->rows} * t / threads),
+                      static_cast<uint32_t>(uint64_t{s->rows} * (t + 1) / threads), {}};
+  }
+  // A thread that cannot be made (RLIMIT_NPROC, say) leaves its rows to this one.
+  for (uint32_t t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], nullptr, ScanRange, &ranges[t]) == 0;
+  ScanRange(&ranges[0]);
+  for (uint32_t t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], nullptr);
+    else ScanRange(&ranges[t]);
+  }
+  for (auto& r : ranges) s->errors.insert(s->errors.end(), r.errors.begin(), r.errors.end());
   closedir(d);
   return 0;
 }
