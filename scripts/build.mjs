@@ -53,10 +53,19 @@ const ajvRuntime = {
   },
 };
 
+// node-gyp-build is how the addon is found, on every command that needs a
+// syscall: bundled where it is required, so it costs no module resolution.
+const bundledLoader = {
+  name: 'bundled-node-gyp-build',
+  setup(b) {
+    b.onResolve({ filter: /^node-gyp-build$/ }, (args) => ({ path: createRequire(import.meta.url).resolve(args.path) }));
+  },
+};
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { 'mq-doctor': 'src/cli/entry.ts', ...Object.fromEntries(COLD.map((c) => [c, `src/cli/${c}.ts`])) },
-  plugins: [coldCommands, ajvRuntime],
+  plugins: [coldCommands, ajvRuntime, bundledLoader],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   ...cjsOptions,

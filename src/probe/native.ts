@@ -228,7 +228,10 @@ function resolveAddon(req: NodeJS.Require): Avail<string> {
   const dir = addonDir();
   let loader: { path(dir: string): string };
   try {
-    loader = req('node-gyp-build') as typeof loader;
+    // In dist/ (CommonJS) this require is bundled (scripts/build.mjs): resolving
+    // and compiling node-gyp-build from node_modules cost 3-5 ms of check's start-up.
+    // From the ESM sources (the tests) there is no require: node_modules' copy.
+    loader = (typeof require === 'function' ? require('node-gyp-build') : req('node-gyp-build')) as typeof loader;
   } catch (err) {
     return unavailable(`native addon not loadable: node-gyp-build, which finds it, is missing (${(err as Error).message.split('\n')[0]}); reinstall mq-doctor`);
   }
