@@ -113,9 +113,10 @@ export interface NativeAddon {
   /**
    * Every queue of an mqueue mount in one call: owner, mode, inode, times, QSIZE and
    * mq_getattr; with details, NOTIFY, SIGNO and NOTIFY_PID too (one read(2) of each queue file).
+   * Rows in byte order of the names.
    */
   mqReadDir(dir: string, details?: boolean): Result<MqDir>;
-  /** The same on a libuv thread, rows sorted by name (absent from an addon built before it). A path only: a pool thread is in the process's namespaces, not in one a setns entered. */
+  /** The same on a libuv thread (absent from an addon built before it). A path only: a pool thread is in the process's namespaces, not in one a setns entered. */
   mqReadDirAsync?(dir: string, details?: boolean): Promise<Result<MqDir>>;
   /** The descriptors on these devices' regular files in every process of /proc, within budgetMs. */
   procFdScan?(devices: number[], budgetMs: number): Result<ProcFdScan>;
