@@ -15,6 +15,21 @@ if (skip) console.warn(`skipping mqReadDirAsync tests: ${skip}`);
 const [OWNER] = testUids(1, 13) as [number];
 
 type Row = [string, ...Array<number | 'NaN'>];
+/** Columns of a row (MQ_DIR_FIELDS): ctimeMs is the tenth, after the name. */
+const FIELD = { curmsgs: 6, ctimeMs: 9 } as const;
+const CTIME_AT = FIELD.ctimeMs + 1;
+/** Split reads are compared as they are, but for the ctime of queues holding messages: reading one sets it. */
+type Read = { count: number; errors: Array<[number, string]>; names: string; fields: Array<number | 'NaN'> };
+function readCtimes(r: Read, W: number): { rest: Read; ctimes: number[] } {
+  const fields = [...r.fields];
+  const ctimes: number[] = [];
+  for (let row = 0; row < r.count; row++) {
+    if (!((fields[row * W + FIELD.curmsgs] as number) > 0)) continue;
+    ctimes.push(fields[row * W + FIELD.ctimeMs] as number);
+    fields[row * W + FIELD.ctimeMs] = 'NaN';
+  }
+  return { rest: { ...r, fields }, ctimes };
+}
 interface Out {
   immediateFirst: boolean;
   async: { ok: boolean; count: number; width: number; errors: unknown[]; rows: Row[] };
@@ -51,9 +66,19 @@ describe.skipIf(skip !== null)('mqReadDirAsync', () => {
     expect(names.at(-1)).toBe('zeta');
     // Byte order: what Buffer.compare says of the UTF-8 names.
     expect([...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))).toEqual(names);
-    // The same numbers as the synchronous read, row for row (ctime moves on no read here: no queue file is read but b's).
+    // The same numbers as the synchronous read, row for row. Only b holds a message, so only
+    // b's file is read, and reading it sets its ctime (ipc/mqueue.c, mqueue_read_file): the
+    // later read may see a later second there, never an earlier one.
     const byName = new Map(out.syncRows.map((r) => [r[0], r]));
-    for (const row of out.async.rows) expect(row).toEqual(byName.get(row[0]));
+    for (const row of out.async.rows) {
+      const later = byName.get(row[0])!;
+      if (row[0] !== 'b') {
+        expect(row).toEqual(later);
+        continue;
+      }
+      expect([...row.slice(0, CTIME_AT), ...row.slice(CTIME_AT + 1)]).toEqual([...later.slice(0, CTIME_AT), ...later.slice(CTIME_AT + 1)]);
+      expect(later[CTIME_AT]).toBeGreaterThanOrEqual(row[CTIME_AT] as number);
+    }
     const b = out.async.rows.find((r) => r[0] === 'b')!;
     // uid, gid, mode, qsize, maxmsg, msgsize, curmsgs
     expect(b.slice(1, 8)).toEqual([OWNER, OWNER, 0o640, 5, 1, 8, 1]);
@@ -69,12 +94,18 @@ ${asUid(READER).join(' ')} ${fixture} rows "$d"; echo
 ${asUid(READER).join(' ')} taskset -c 0 ${fixture} rows "$d"`;
     const r = spawnSync('unshare', ['--ipc', '--mount', '--fork', 'sh', '-c', script], { encoding: 'utf8', maxBuffer: 256 << 20 });
     expect(r.stderr).toBe('');
-    const [split, single] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sync: { count: number; errors: Array<[number, string]>; names: string; fields: Array<number | 'NaN'> }; async: unknown });
+    const [split, single] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sync: Read; async: Read });
     expect(split!.sync.count).toBe(6000);
-    // Threads (both CPUs) and one thread (taskset -c 0): the same rows in readdir's order, the same errors at the same rows.
-    expect(split!.sync).toEqual(single!.sync);
-    expect(split!.async).toEqual(single!.async);
     const W = 13;
+    // Threads (both CPUs) and one thread (taskset -c 0): the same rows in the same order, the same
+    // errors at the same rows; the queues holding a message were read again since, each ctime no earlier.
+    for (const which of ['sync', 'async'] as const) {
+      const before = readCtimes(split![which], W);
+      const after = readCtimes(single![which], W);
+      expect(before.rest).toEqual(after.rest);
+      expect(after.ctimes).toHaveLength(before.ctimes.length);
+      after.ctimes.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(before.ctimes[i]!));
+    }
     const names = split!.sync.names.split('\0');
     const unreadable = names.filter((n) => Number(n.slice(2)) % 7 === 0).length;
     expect(split!.sync.errors.filter(([, e]) => e === 'EACCES')).toHaveLength(unreadable);
