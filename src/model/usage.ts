@@ -32,6 +32,12 @@ export function queueCharge(q: { attr: Avail<Pick<QueueAttr, 'maxmsg' | 'msgsize
   return q.attr.ok ? queueCostBytes(q.attr.value.maxmsg, q.attr.value.msgsize, era, wordBits) : undefined;
 }
 
+/** The same for row i of queue columns (the daemon's listing), where NaN is what could not be read. */
+export function rowCharge(rows: { maxmsg: Float64Array; msgsize: Float64Array }, i: number, era: KernelEra, wordBits: 32 | 64): number | undefined {
+  const maxmsg = rows.maxmsg[i]!;
+  return Number.isNaN(maxmsg) ? undefined : queueCostBytes(maxmsg, rows.msgsize[i]!, era, wordBits);
+}
+
 /**
  * The file owner of a queue is the creator's fsuid, while the kernel charges the
  * creator's real uid; the two differ only for set-uid creators.

@@ -208,9 +208,8 @@ function addonDir(): string {
 
 /**
  * Whether the addon is usable, without paying to load it when nothing needed it
- * yet, nor to require node-gyp-build (~1.5 ms, against a start-up measured to
- * the millisecond): a look at the two places node-gyp-build finds it. Which file
- * wins there, and whether it loads, only loadNative says.
+ * yet, nor to run node-gyp-build's lookup: a look at the two places that lookup
+ * finds it. Which file wins there, and whether it loads, only loadNative says.
  */
 export function nativeStatus(): Avail<string> {
   if (cached) return cached.ok ? have('loaded') : cached;

@@ -1,7 +1,7 @@
 // Pure: what the daemon knows after one probe, and what changed since the last
 // one. Only changes are logged; the metrics show the rest.
 import { kernelModel } from '../model/limits-analysis.js';
-import { queueCostBytes } from '../model/cost.js';
+import { rowCharge } from '../model/usage.js';
 import type { NamespaceView } from '../probe/index.js';
 import type { QueueColumns } from '../probe/queue-columns.js';
 import type { KernelInfo, RlimValue } from '../snapshot.js';
@@ -76,9 +76,9 @@ export function analyse(w: WatchSnapshot): Analysis {
         const uid = rows.uid[i]!;
         let u = uids.get(uid);
         if (!u) uids.set(uid, (u = { uid, chargedBytes: 0, unsized: 0, limit: null }));
-        const maxmsg = rows.maxmsg[i]!;
-        if (Number.isNaN(maxmsg)) u.unsized++;
-        else u.chargedBytes += queueCostBytes(maxmsg, rows.msgsize[i]!, era, wordBits);
+        const c = rowCharge(rows, i, era, wordBits);
+        if (c === undefined) u.unsized++;
+        else u.chargedBytes += c;
       }
     }
     return {
@@ -121,20 +121,6 @@ const isFull = (q: QueueRows, i: number) => q.maxmsg[i]! > 0 && q.curmsgs[i]! >=
 /** Whether a probe could tell if the queue is full: an unreadable one is neither full nor not full. */
 const known = (q: QueueRows, i: number) => !Number.isNaN(q.curmsgs[i]!) && !Number.isNaN(q.maxmsg[i]!);
 
-/** The row of a name in sorted rows, or -1. */
-function rowOf(q: QueueRows, name: string): number {
-  let lo = 0;
-  let hi = q.count - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const n = q.names[mid]!;
-    if (n === name) return mid;
-    if (n < name) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
 /** Full queues by name: few, whatever the number of queues. */
 function fullNames(q: QueueRows): Set<string> {
   const out = new Set<string>();
@@ -157,10 +143,13 @@ export function carryForward(prev: Analysis | null, cur: Analysis): Analysis {
     if (ns.queuesInUse === null) return before;
     const q = ns.queues;
     let copy: QueueRows | null = null;
+    // Built only when some queue was unreadable; by name, whatever order the rows are in.
+    let rowOf: Map<string, number> | null = null;
     for (let i = 0; i < q.count; i++) {
       if (known(q, i)) continue;
-      const j = rowOf(before.queues, q.names[i]!);
-      if (j < 0) continue;
+      rowOf ??= new Map(before.queues.names.map((name, row) => [name, row]));
+      const j = rowOf.get(q.names[i]!);
+      if (j === undefined) continue;
       // Copied only when some queue was unreadable: the usual probe shares its columns.
       copy ??= { count: q.count, names: q.names, curmsgs: q.curmsgs.slice(), maxmsg: q.maxmsg.slice(), qsize: q.qsize.slice() };
       copy.curmsgs[i] = before.queues.curmsgs[j]!;

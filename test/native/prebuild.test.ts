@@ -105,7 +105,7 @@ describe.skipIf(skip !== null)('the packed package, installed without a compiler
     expect(loader.stdout.trim()).toBe(join(pkg, 'native/getrlimit/prebuilds/linux-x64/node.napi.glibc.node'));
     expect(existsSync(join(pkg, 'native/getrlimit/build'))).toBe(false);
 
-    const r = run(asFresh()[0]!, [...asFresh().slice(1), process.execPath, join(pkg, 'bin/mq-doctor.cjs'), 'check', '--maxmsg', '1', '--msgsize', '1', '--measure', '--json'], { env: { ...process.env, PATH: bare } });
+    const r = run(asFresh()[0]!, [...asFresh().slice(1), process.execPath, join(pkg, 'bin/mq-doctor.cjs'), 'check', '--maxmsg', '1', '--msgsize', '1', '--measure', '--json'], { env: bareEnv() });
     const out = JSON.parse(r.stdout) as { measurement: { ok: boolean; reason?: string; value?: { uid: number; softLimit: number; remaining: { min: number; max: number } } } };
     expect(out.measurement, r.stderr).toMatchObject({ ok: true });
     expect(out.measurement.value!.uid).toBe(UID);
