@@ -7,8 +7,11 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 import { cjsOptions } from './esbuild-options.mjs';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Profile validation runs on every apply and at boot, the web configuration's at
 // every daemon start: compile the schemas here, once, to plain CommonJS (ajv's
@@ -30,17 +33,24 @@ function precompileValidators() {
 precompileValidators();
 
 // main.ts imports every command dynamically, and the preflight its profile
-// reader. Each of those is a bundle of its own, which the import becomes a
-// require() of: a command parses its own code and no other command's (tune
-// never parses check's, the preflight never yargs).
+// reader. Each of those is a bundle of its own, which the import loads through
+// src/cli/chunk-loader.ts (require() plus V8's code cache): a command parses
+// its own code and no other command's (tune never parses check's, the
+// preflight never yargs).
 const COLD = ['check', 'limits', 'tune', 'apply', 'watch', 'yargs-cli', 'profile-input', 'preflight', 'check-sysv', 'explain'];
+const chunkLoader = fileURLToPath(new URL('../src/cli/chunk-loader.ts', import.meta.url));
 const coldCommands = {
   name: 'cold-commands',
   setup(b) {
     b.onResolve({ filter: new RegExp(`^\\./(${COLD.join('|')})\\.js$`) }, (args) => {
       if (!/src\/cli\/(main|preflight)\.ts$/.test(args.importer)) return undefined;
-      return { path: args.path.replace(/\.js$/, '.cjs'), external: true };
+      return { path: args.path.replace(/^\.\/(.*)\.js$/, '$1.cjs'), namespace: 'cold-chunk' };
     });
+    b.onLoad({ filter: /.*/, namespace: 'cold-chunk' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(chunkLoader)}).loadChunk(${JSON.stringify(args.path)});`,
+      resolveDir: dirname(chunkLoader),
+      loader: 'js',
+    }));
   },
 };
 
@@ -62,12 +72,63 @@ const bundledLoader = {
   },
 };
 
+// yargs and what it requires, bundled into yargs-cli.cjs (and so into its code
+// cache): from node_modules, resolving its 16 modules and compiling them was
+// about half of `--help`. yargs reads its locale files from ../locales of its
+// own file, which a bundle does not have: its few words stay English, as every
+// other word mq-doctor prints is (yargs-cli.ts sets the locale).
+const YARGS_TREE = /^(yargs(\/yargs)?|cliui|y18n|yargs-parser|string-width|strip-ansi|wrap-ansi|ansi-regex|ansi-styles|emoji-regex|is-fullwidth-code-point|color-convert|color-name|escalade\/sync|get-caller-file|require-directory)$/;
+const bundledYargs = {
+  name: 'bundled-yargs',
+  setup(b) {
+    b.onResolve({ filter: YARGS_TREE }, (args) => {
+      if (args.kind === 'import-statement' && !/src\/cli\/yargs-cli\.ts$/.test(args.importer)) return undefined;
+      return { path: createRequire(args.importer).resolve(args.path) };
+    });
+  },
+};
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { 'mq-doctor': 'src/cli/entry.ts', ...Object.fromEntries(COLD.map((c) => [c, `src/cli/${c}.ts`])) },
-  plugins: [coldCommands, ajvRuntime, bundledLoader],
+  plugins: [coldCommands, ajvRuntime, bundledLoader, bundledYargs],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   ...cjsOptions,
   sourcemap: 'linked',
 });
+
+// V8's code cache for each command's bundle (src/cli/chunk-loader.ts): one run
+// of each command compiles what it calls, and the recorder keeps that bytecode.
+// The runs only read the system (the preflight's command does not exist, so it
+// returns instead of exec'ing). A run that fails leaves its bundle without a
+// cache, which costs start-up time and nothing else.
+// Runs in one list run one after another: a later run's cache of a bundle replaces an earlier one's.
+const CACHE_RUNS = [
+  [['check', '--maxmsg', '3600', '--msgsize', '16384']],
+  [['check', '--sysv', '--msgsize', '8192']],
+  [['limits']],
+  [['tune', '--maxmsg', '3600', '--msgsize', '16384', '--format', 'all']],
+  [['explain', 'EMFILE']],
+  [['--help']],
+  [
+    ['preflight', '--profile', 'profiles/ipcqueue-3600x16384.json', '--', '/nonexistent/mq-doctor-code-cache-run'],
+    ['preflight', '--maxmsg', '10', '--msgsize', '8192', '--', '/nonexistent/mq-doctor-code-cache-run'],
+  ],
+];
+{
+  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const recorder = fileURLToPath(new URL('./record-code-cache.cjs', import.meta.url));
+  // The runs take their flags, not the builder's MQ_DOCTOR_* settings (MQ_DOCTOR_MAXMSG would make the preflight's a usage error).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MQ_DOCTOR_')));
+  Object.assign(env, { MQ_DOCTOR_CODE_CACHE_DIR: dist, MQ_DOCTOR_LOG_LEVEL: 'silent' });
+  const run = (argv) =>
+    new Promise((done) => {
+      execFile(process.execPath, ['-r', recorder, `${dist}mq-doctor.cjs`, ...argv], { env, cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 }, () => done());
+    });
+  await Promise.all(
+    CACHE_RUNS.map(async (runs) => {
+      for (const argv of runs) await run(argv);
+    }),
+  );
+}

@@ -1,6 +1,6 @@
 import { writeOut } from './output.js';
 import pkg from '../../package.json' with { type: 'json' };
-import { totalMemory } from '../probe/memory.js';
+import { roughTotalMemory, totalMemory } from '../probe/memory.js';
 import { memoryWarning } from '../tune/derive.js';
 import { ownerOf } from '../tune/profile.js';
 import type { RenderInput } from '../tune/render/common.js';
@@ -22,8 +22,8 @@ export async function runTune(args: TuneArgs): Promise<number> {
   // Comments keep every format valid when redirected into its file; the notes
   // quote the profile (queue names), so they are encoded like every other comment.
   const notes = [...d.notes];
-  const ram = await totalMemory();
-  const warning = ram.ok ? memoryWarning(d.settings, ram.value) : null;
+  const ram = memoryWarning(d.settings, roughTotalMemory()) === null ? null : await totalMemory();
+  const warning = ram?.ok ? memoryWarning(d.settings, ram.value) : null;
   if (warning) notes.unshift(`WARNING: ${warning}`);
   if (notes.length) out += `\n${notes.map(comment).join('\n')}\n`;
   writeOut(out);

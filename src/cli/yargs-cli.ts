@@ -1,6 +1,8 @@
 // The full yargs CLI: help with examples, shell completion, --version, and
 // friendly handling of anything the fast path does not take.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+// yargs/yargs, not yargs: the package's main builds a singleton parser of process.argv as it loads (7 ms), which mq-doctor never uses.
+import yargs from 'yargs/yargs';
 import pkg from '../../package.json' with { type: 'json' };
 import type { RawValues } from './args.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
@@ -34,6 +36,8 @@ const COMPLETION_ENGINE = 'completion-engine';
 export function buildParser(argv: string[], onRun: (code: number | Promise<number>) => void): Argv {
   const y = yargs(argv)
     .scriptName('mq-doctor')
+    // Every other word mq-doctor prints is English; and the bundled yargs has no locale files (scripts/build.mjs).
+    .locale('en')
     .usage('$0 <command> [options]\n\nDiagnose and tune Linux message-queue limits.')
     .strict()
     // preflight's command comes after a bare --

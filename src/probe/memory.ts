@@ -1,4 +1,14 @@
+import { totalmem } from 'node:os';
 import { type Avail, have, unavailable } from '../snapshot.js';
+
+/**
+ * Total RAM by sysinfo(2), which costs nothing to read: tune's memory warning
+ * fires only for a budget of at least a tenth of RAM, and this rules that out
+ * without loading systeminformation (3-5 ms of tune's start-up).
+ */
+export function roughTotalMemory(): number {
+  return totalmem();
+}
 
 /** Total RAM, through systeminformation; loaded only by the commands that warn about memory. */
 export async function totalMemory(): Promise<Avail<number>> {
