@@ -167,6 +167,8 @@ export interface Surroundings {
   containerMarkers: string[];
   /** Whether /proc/sys/fs/mqueue/msg_max may be written from here (read-only in most containers); null for another process. */
   procSysWritable: boolean | null;
+  /** systemd is the init of the target's root (its /run/systemd/system exists): a unit there is that systemd's, not the host's. Absent in older snapshots. */
+  systemdInit?: boolean;
   /**
    * What the configuration grants the target at its start: its unit's Limit*= (a service)
    * or pam_limits' limits.conf and limits.d (its user); absent when neither could be told.

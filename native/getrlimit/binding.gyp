@@ -12,7 +12,8 @@
         "src/holders.cc",
         "src/sysv.cc",
         "src/nsfs.cc",
-        "src/measure.cc"
+        "src/measure.cc",
+        "src/notify.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

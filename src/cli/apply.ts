@@ -14,6 +14,8 @@ import { EXIT, UsageError } from './exit-codes.js';
 import { deriveOrFail, loadProfile } from './profile-input.js';
 import { takeSnapshot } from './snapshot.js';
 import { PRODUCER } from './tune.js';
+import { systemdFollowUp, unitOfDropIn } from './systemd-follow-up.js';
+import { managerCeiling, systemdIsInit } from '../probe/systemd.js';
 
 /** The live value of every tunable key in the snapshot's IPC namespace. */
 export function liveSysctls(snap: Snapshot): Partial<Record<SysctlKey, number>> {
@@ -158,6 +160,21 @@ function overrideWarnings(root: string, owner: Owner, plan: Plan, settings: Deri
   });
 }
 
+/** A service gets at most the hard limits systemd itself has, unless systemd holds CAP_SYS_RESOURCE: say so before a boot shows it. */
+function managerCeilingWarnings(root: string, owner: Owner, settings: DerivedSetting[]): string[] {
+  if (root !== '/' || owner.kind !== 'service' || !systemdIsInit()) return [];
+  const c = managerCeiling();
+  if (!c.ok || c.value.sysResource) return [];
+  return settings.flatMap((s) => {
+    const hard = s.key === 'RLIMIT_MSGQUEUE' ? c.value.msgqueueHard : s.key === 'RLIMIT_NOFILE' ? c.value.nofileHard : 'unlimited';
+    if (hard === 'unlimited' || s.value <= hard) return [];
+    const unit = s.key === 'RLIMIT_MSGQUEUE' ? 'LimitMSGQUEUE' : 'LimitNOFILE';
+    return [
+      `${unit}=${fmt(s.value)} for ${owner.service} is above the hard limit systemd itself runs with (${fmt(hard)}, /proc/1/limits) and systemd lacks CAP_SYS_RESOURCE: it starts ${owner.service} with ${fmt(hard)} instead, without an error. Only what starts systemd can raise that (the container's --ulimit, or the host's kernel default).`,
+    ];
+  });
+}
+
 /** One unified diff, without the "=====" banner the library puts first: every change of a dry run reads the same way. */
 type Patcher = typeof import('diff').createTwoFilesPatch;
 
@@ -218,6 +235,13 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     const report = await applyPlan({ root: args.root, files: plan.files, sysctls: plan.sysctls }, { replan });
     result.push(...reportLines(report));
     if (!report.ok) code = EXIT.predictedFailure;
+    const dropIns = report.files.flatMap((f) => {
+      const unit = unitOfDropIn(f.path);
+      return unit === null ? [] : [{ unit, changed: f.action === 'created' || f.action === 'replaced' }];
+    });
+    const follow = systemdFollowUp(args.root, dropIns.filter((f) => f.changed).map((f) => f.unit), dropIns.map((f) => f.unit));
+    result.push(...follow.lines);
+    if (!follow.ok) code = EXIT.predictedFailure;
   }
   const sysctlKeys = d.settings.flatMap((s) => (isSysctlKey(s.key) ? [s.key] : []));
   const warnings = [
@@ -225,6 +249,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     ...precedenceWarnings(args.root, sysctlKeys),
     ...overrideWarnings(args.root, owner, plan, d.settings),
     ...removeIpcWarning(args.root, owner),
+    ...managerCeilingWarnings(args.root, owner, d.settings),
   ];
   const out = [`mq-doctor apply: profile "${profile.name}" into ${args.root}${args.dryRun ? ' (dry run: nothing is written)' : ''}`, 'Settings:', ...plan.decisions.map(decisionLine)];
   if (plan.otherOwners.length) out.push(`Other owners in ${FILES.limits}: ${plan.otherOwners.join(', ')}: their lines are kept as they are.`);
@@ -334,6 +359,9 @@ export async function runRollback(args: { root: string }): Promise<number> {
   for (const p of r.removed) lines.push(`  removed   ${p}`);
   for (const p of r.removedDirs) lines.push(`  removed   ${p}/ (an empty directory the apply had created)`);
   for (const s of r.sysctls) lines.push(`  ${s.ok ? 'set' : 'FAILED'}       ${s.key} = ${fmt(s.value)}${s.error ? `: ${s.error}` : ''}`);
+  const changed = [...r.restored, ...r.removed].flatMap((p) => unitOfDropIn(p) ?? []);
+  const follow = systemdFollowUp(args.root, changed, changed);
+  lines.push(...follow.lines);
   writeOut(`${lines.join('\n')}\n`);
-  return r.ok ? EXIT.ok : EXIT.predictedFailure;
+  return r.ok && follow.ok ? EXIT.ok : EXIT.predictedFailure;
 }

@@ -1,5 +1,6 @@
 // The daemon: probe every interval, log only what changed, serve metrics,
 // report drift from a profile and, with --enforce, repair it.
+import { notifyReady } from '../watch/ready.js';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
@@ -102,6 +103,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     'watching',
   );
   await tick();
+  notifyReady(`serving on ${args.host}:${args.port}`);
 
   /** A web configuration that does not load leaves the one in use in place: the exporter never drops its TLS or its users. */
   const reloadWeb = async (path: string) => {

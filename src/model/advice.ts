@@ -125,7 +125,22 @@ function rlimitAdvice(b: LimitBlocker, s: Stand, user: string | null, a: Advice)
     keep.push({ what: 'start the application under the limit (its parent decides: a unit\'s ' + `${r.unit}=, or prlimit)`, command: `prlimit --${r.flag}=${pair} <the application's command>` });
     a.notes.push(`This process does not descend from a login session (no loginuid): limits.d does not reach it, only what starts it does.`);
   }
-  if (s.place !== 'host') {
+  if (s.place !== 'host' && s.unit && s.ownSystemd) {
+    // The container runs a systemd of its own (a unit of a systemd on the host
+    // that runs the container, a quadlet say, is not this case), and that
+    // systemd sets the service's limits at each start from its own: a
+    // drop-in works up to the hard limit it runs with (seen in a boot test:
+    // above it, systemd silently sets the highest it may). The run flags only
+    // matter beyond that.
+    a.notes.push(
+      `${s.unit} is a service of the container's own systemd, which sets its limits each time it starts it (limits.conf and limits.d do not apply to it): a drop-in raises ${r.unit} up to the hard limit that systemd itself runs with (the "Max" line of /proc/1/limits in the container); above that, systemd sets the highest it may, without an error.`,
+    );
+    const dropIn = keep.slice(0, 1);
+    if (s.root) a.persist.push(...dropIn);
+    else a.elsewhere.push({ who: "the container's administrator (root in it)", steps: dropIn });
+    const beyond = `${b.limit} beyond the hard limit that the container's systemd runs with`;
+    a.elsewhere.push({ who: RUNTIME, why: why ? `${beyond}; ${why}` : beyond, steps: [] });
+  } else if (s.place !== 'host') {
     a.elsewhere.push({ who: RUNTIME, why, steps: [] });
   } else if (keep.length) {
     if (s.root && !s.childUserNs && !why) a.persist.push(...keep);

@@ -19,6 +19,8 @@ export interface Stand {
   sysResource: boolean;
   procSysWritable: boolean | null;
   unit: string | null;
+  /** The target's root runs systemd as init: in a container, its unit is the container's own systemd's. */
+  ownSystemd: boolean;
   /** Descends from a login (pam_loginuid set loginuid): limits.d reached it. null: unknown. */
   login: boolean | null;
   /** The root of a user namespace may write its IPC namespace's sysctls (Linux 6.9, 6.6.45, 6.1.104). null: release unknown. */
@@ -63,6 +65,7 @@ export function standOf(snap: Snapshot): Stand {
     sysResource: t.capabilities.ok ? t.capabilities.value.sysResource : false,
     procSysWritable: s?.procSysWritable ?? null,
     unit: t.systemdUnit.ok ? t.systemdUnit.value : null,
+    ownSystemd: s?.systemdInit === true,
     login: s ? s.loginUid !== null : null,
     usernsRootWritesIpcSysctls: snap.kernel.release.ok ? usernsMayWriteIpcSysctls(snap.kernel.release.value) : null,
     pid: t.self ? null : t.pid,

@@ -156,6 +156,8 @@ export interface NativeAddon {
   /** One command to the helper; err is the errno of the operation (null: it succeeded). */
   measureCall(wfd: number, rfd: number, op: number, a: number, b: number, timeoutMs?: number): Result<{ err: string | null; x: number; y: number }>;
   measureEnd(pid: number, wfd: number, rfd: number): Result;
+  /** sd_notify(3): one datagram of `state` to $NOTIFY_SOCKET (a path or an @abstract name). Absent from addons built before it. */
+  sdNotify?(socketPath: string, state: string): Result;
 }
 
 /** How the measuring helper takes on the target's credentials, step by step in this order. */

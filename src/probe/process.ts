@@ -242,7 +242,8 @@ function surroundingsOf(key: string, self: boolean, configured: ConfiguredLimits
       procSysWritable = false;
     }
   }
-  return have({ loginUid, containerMarkers: markers, procSysWritable, ...(configured ? { configured } : {}) });
+  const systemdInit = existsSync(`${root}/run/systemd/system`);
+  return have({ loginUid, containerMarkers: markers, procSysWritable, systemdInit, ...(configured ? { configured } : {}) });
 }
 
 export function userNameFromPasswd(passwd: string, uid: number): string | undefined {

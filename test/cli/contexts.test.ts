@@ -28,6 +28,8 @@ const CONTEXTS: Array<[string, Overrides]> = [
   ['host-limits-d-granted', { uid: 1000, userName: 'alice', surroundings: { ...login, configured: granted('pam_limits', 'alice', '/etc/security/limits.d/90-mqueue.conf') } }],
   // The unit's drop-in grants it, but the service runs since before it was written.
   ['systemd-unit-granted', { uid: 998, userName: 'orders', unit: 'orders.service', surroundings: { loginUid: null, containerMarkers: [], procSysWritable: false, configured: granted('systemd', 'orders.service', '/etc/systemd/system/orders.service.d/60-mq-doctor.conf') } }],
+  // A service of the container's own systemd (an nspawn or podman --systemd container): a drop-in there works.
+  ['container-systemd-unit', { uid: 998, userName: 'orders', unit: 'orders.service', privateIpc: true, surroundings: { loginUid: null, containerMarkers: [], procSysWritable: false, systemdInit: true } }],
 ];
 const ARGV = ['--maxmsg', '3600', '--msgsize', '16384'];
 
@@ -95,6 +97,17 @@ describe('check where the user stands', () => {
     expect(unit).toContain("sudo systemctl daemon-reload && sudo systemctl restart orders.service");
     expect(pam).toContain("sudo -iu alice <the application's command>");
     expect(unit).not.toMatch(/^\s+LimitMSGQUEUE=/m);
+  });
+
+  it("a service of the container's own systemd: its drop-in, by root in the container; the runtime only beyond systemd's hard limit", () => {
+    const own = run(snapshot(CONTEXTS[9]![1]), ARGV).stdout;
+    expect(own).toContain("orders.service is a service of the container's own systemd");
+    expect(own).toMatch(/^Only the container's administrator \(root in it\) can:\n {2}# orders\.service: a drop-in.*\n {2}\[Service\]\n {2}LimitMSGQUEUE=59328000:59328000$/m);
+    expect(own).toMatch(/can set them \(RLIMIT_MSGQUEUE beyond the hard limit that the container's systemd runs with; RLIMIT_MSGQUEUE: its hard limit 819,200/);
+    // The same process without a systemd of the container's own: its unit is not the container's to change.
+    const plain = run(snapshot({ ...CONTEXTS[9]![1], surroundings: { loginUid: null, containerMarkers: [], procSysWritable: false } }), ARGV).stdout;
+    expect(plain).not.toContain("container's own systemd");
+    expect(plain).not.toMatch(/LimitMSGQUEUE=59328000/);
   });
 });
 

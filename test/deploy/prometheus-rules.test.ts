@@ -1,11 +1,11 @@
 // Real promtool on the shipped alerting rules, their unit tests and the example
 // scrape config. promtool exits 0 with warnings, so the output must be clean too.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/run-cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
 const skip = probe.error
@@ -60,7 +60,7 @@ describe.skipIf(skip !== null)('Prometheus rules (promtool)', () => {
   });
 
   it('the unit tests notice a wrong boundary (so a pass means something)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-rules-'));
+    const dir = scratchDir('mqd-rules-');
     copyFileSync(join(DIR, 'mq-doctor.rules.test.yml'), join(dir, 'mq-doctor.rules.test.yml'));
     const loose = rulesText.replace('(mqdoctor_posix_queues_max > 0) > 0.8', '(mqdoctor_posix_queues_max > 0) >= 0.8');
     expect(loose).not.toBe(rulesText);

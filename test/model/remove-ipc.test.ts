@@ -1,14 +1,14 @@
 // RemoveIPC=: read as systemd reads logind.conf (drop-ins by name, /etc over
 // /usr/lib, the last assignment wins), and warned about for regular users only.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeIpcWarning } from '../../src/model/remove-ipc.js';
 import { probeRemoveIpc } from '../../src/probe/logind.js';
+import { scratchDir } from '../support/scratch.js';
 
 function root(files: Record<string, string>, systemd = true): string {
-  const r = mkdtempSync(join(tmpdir(), 'mqd-logind-'));
+  const r = scratchDir('mqd-logind-');
   if (systemd) mkdirSync(join(r, 'run/systemd/system'), { recursive: true });
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(join(r, p, '..'), { recursive: true });

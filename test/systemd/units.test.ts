@@ -1,8 +1,7 @@
 // Real systemd-analyze verify on every shipped unit and on rendered drop-ins.
 // It exits 0 even for a bad value and only warns, so stderr must be empty.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kernelEra } from '../../src/model/era.js';
@@ -11,6 +10,7 @@ import { ownerOf, parseProfile } from '../../src/tune/profile.js';
 import { renderSystemd } from '../../src/tune/render/systemd.js';
 import { namespaceSkipReason, ROOT } from '../support/run-cli.js';
 import { ok } from '../support/snapshot-builder.js';
+import { scratchDir } from '../support/scratch.js';
 
 const analyze = spawnSync('systemd-analyze', ['--version']);
 const skip = analyze.error ? `systemd-analyze is not installed (${analyze.error.message})` : null;
@@ -30,7 +30,7 @@ describe.skipIf(skip !== null)('systemd units', () => {
   });
 
   it('the verification notices a bad value (so a clean result means something)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-unit-'));
+    const dir = scratchDir('mqd-unit-');
     writeFileSync(join(dir, 'bad.service'), '[Service]\nExecStart=/bin/true\nLimitMSGQUEUE=abc\n');
     expect(verify(join(dir, 'bad.service')).stderr).toMatch(/Failed to parse resource value/);
   });
@@ -44,7 +44,7 @@ describe.skipIf(skip !== null)('systemd units', () => {
       const d = deriveSettings(profile, { era: kernelEra(ok('6.18.44')), wordBits: 64, queuesInUse: 0 });
       if (!d.ok) throw new Error(file);
       const dropIn = renderSystemd({ profile, settings: d.settings, owner: ownerOf(profile), producer: 'test' });
-      const dir = mkdtempSync(join(tmpdir(), 'mqd-unit-'));
+      const dir = scratchDir('mqd-unit-');
       writeFileSync(join(dir, 'app.service'), '[Unit]\nDescription=app\n[Service]\nExecStart=/bin/true\n');
       mkdirSync(join(dir, 'app.service.d'));
       writeFileSync(join(dir, 'app.service.d', '60-mq-doctor.conf'), dropIn ?? '[Service]\n');
@@ -185,7 +185,7 @@ const oracle = join(ROOT, 'test/helpers/bin/mq_oracle');
 
 describe.skipIf(nsSkip !== null)('the units\' sandboxes, emulated', () => {
   it('verify answers the same inside mq-doctor-verify.service\'s sandbox as with every privilege', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-verify-'));
+    const dir = scratchDir('mqd-verify-');
     // queues_max depends on the queues in use: one of root's and one of another user's (mode 0600) must count.
     writeFileSync(join(dir, 'profile.json'), JSON.stringify({ name: 'sandboxed', owner: { user: 'app' }, workload: { queues: [{ maxmsg: 10, msgsize: 8192, count: 255 }], openFiles: 100 } }));
     const verify = `node bin/mq-doctor.cjs verify --profile ${dir}/profile.json --json`;
@@ -200,11 +200,10 @@ describe.skipIf(nsSkip !== null)('the units\' sandboxes, emulated', () => {
     const full = JSON.parse(readFileSync(join(dir, 'full.json'), 'utf8'));
     expect(JSON.parse(readFileSync(join(dir, 'sandboxed.json'), 'utf8'))).toEqual(full);
     if (existsSync(oracle)) expect(full.rows.find((x: { key: string }) => x.key === 'fs.mqueue.queues_max')?.expected).toBe(257);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('apply writes the files and /proc/sys inside mq-doctor-apply.service\'s capabilities, and replaces a file of another owner keeping owner and mode', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-apply-'));
+    const dir = scratchDir('mqd-apply-');
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ name: 'a', owner: { user: 'root' }, workload: { queues: [{ maxmsg: 100, msgsize: 16384, count: 4 }], openFiles: 2000, sysv: { maxMessageBytes: 65536 } } }));
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ name: 'b', owner: { service: 'app.service' }, workload: { queues: [{ maxmsg: 200, msgsize: 32768, count: 4 }], openFiles: 3000, sysv: { maxMessageBytes: 131072 } } }));
     const sandboxed = `setpriv --bounding-set=${boundingSet('mq-doctor-apply.service')} --inh-caps=-all --ambient-caps=-all --no-new-privs node bin/mq-doctor.cjs`;
@@ -223,6 +222,5 @@ describe.skipIf(nsSkip !== null)('the units\' sandboxes, emulated', () => {
     `);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout.trim().split('\n')).toEqual(['100', '65536', '200', '131072', '1234:1234 640', '1', '100']);
-    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,13 +1,13 @@
 // apply / verify / rollback through the built CLI, into temporary roots, and
 // live inside a private IPC namespace where a real mq_open shows the effect.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, inNamespace, namespaceSkipReason, runCli } from '../support/run-cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 const PROFILE = join(ROOT, 'profiles', 'ipcqueue-3600x16384.json');
-const newRoot = () => mkdtempSync(join(tmpdir(), 'mqd-root-'));
+const newRoot = () => scratchDir('mqd-root-');
 const sysctlFile = (root: string) => join(root, 'etc/sysctl.d/60-mq-doctor.conf');
 const dropIn = (root: string) => join(root, 'etc/systemd/system/ipcqueue-app.service.d/60-mq-doctor.conf');
 
@@ -167,7 +167,7 @@ if (nsSkip) console.warn(`skipping live apply tests: ${nsSkip}`);
 
 describe.skipIf(nsSkip !== null)('live apply in a private IPC namespace', () => {
   it('a real mq_open that failed before the apply succeeds after it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-live-'));
+    const dir = scratchDir('mqd-live-');
     // 20 × 9000 needs both sysctls raised and costs 181,920 bytes: well within root's budget even
     // while other root-owned queues exist (the test ballast holds 414,400); 3600 × 16384 (59 MB) cannot fit at all.
     const profile = join(dir, 'p.json');

@@ -1,8 +1,7 @@
 // The daemon for real: in a private IPC namespace, with queues created and
 // churned through nsenter, scraped by fetch, promtool and a real Prometheus.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOracle } from '../helpers/build-oracle.mjs';
@@ -10,6 +9,7 @@ import { get, inNs, killAfterEachTest, scrape, sleep, startDaemon, track } from 
 import { gunzipSync } from 'node:zlib';
 import { ROOT, namespaceSkipReason } from '../support/run-cli.js';
 import { asUid, testUids } from '../kernel/lib/uids.js';
+import { scratchDir } from '../support/scratch.js';
 
 const nsSkip = namespaceSkipReason();
 if (nsSkip) console.warn(`skipping daemon tests: ${nsSkip}`);
@@ -192,7 +192,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
   });
 
   it('stops within a second on SIGTERM, and reloads its profile on SIGHUP', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-watch-'));
+    const dir = scratchDir('mqd-watch-');
     const profile = join(dir, 'p.json');
     writeFileSync(profile, JSON.stringify({ name: 'w', workload: { queues: [{ maxmsg: 40, msgsize: 128 }] } }));
     const d = await startDaemon(['--profile', profile]);
@@ -207,7 +207,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
   });
 
   it('reports drift and, with --enforce, repairs it through the safe writer', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-watch-'));
+    const dir = scratchDir('mqd-watch-');
     const profile = join(dir, 'p.json');
     writeFileSync(profile, JSON.stringify({ name: 'w', workload: { queues: [{ maxmsg: 40, msgsize: 128 }] } }));
     // Private copies of the paths apply writes, so the host's are never touched.
@@ -249,7 +249,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
   it.skipIf(!hasPrometheus)('is scraped by a real Prometheus, and a query returns the queue count', async () => {
     const d = await startDaemon([]);
     for (const q of ['/p1', '/p2']) inNs(d, [oracle, 'create', q, '2', '128']);
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-prom-'));
+    const dir = scratchDir('mqd-prom-');
     const promPort = 40000 + Math.floor(Math.random() * 20000);
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mq-doctor\n    static_configs:\n      - targets: ['127.0.0.1:${d.port}']\n`);
     const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });

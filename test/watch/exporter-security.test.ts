@@ -3,7 +3,7 @@
 // and a real Prometheus that loads the same file for its own web server and
 // scrapes the daemon with the matching credentials (and is refused without them).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, get, hangUp, killAfterEachTest, scrape, sleep, startDaemon, track } from '../support/daemon.js';
 import { namespaceSkipReason } from '../support/run-cli.js';
 import { hasHtpasswd, hasOpenssl, htpasswdHash, makeTlsFixtures, type TlsFixtures } from '../support/tls-fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const skip = namespaceSkipReason() ?? (!hasOpenssl ? 'openssl is not installed (apt package openssl)' : !hasHtpasswd ? 'htpasswd is not installed (apt package apache2-utils)' : null);
 if (skip) console.warn(`skipping exporter TLS and authentication tests: ${skip}`);
@@ -41,6 +42,7 @@ describe.skipIf(skip !== null)('exporter: TLS, basic auth, limits', () => {
     f = makeTlsFixtures();
     dir = mkdtempSync(join(tmpdir(), 'mqd-exporter-'));
     hash = htpasswdHash(PASSWORD);
+    return () => [dir, f.dir].forEach((d) => rmSync(d, { recursive: true, force: true }));
   });
 
   it('serves HTTPS with basic auth; refuses missing or wrong credentials; /healthz needs none; logs a start line without secrets', async () => {
@@ -149,7 +151,7 @@ describe.skipIf(skip !== null)('exporter: TLS, basic auth, limits', () => {
   it.skipIf(!hasPrometheus)('a real Prometheus with the same file scrapes with basic_auth + tls_config; a job without them is refused', async () => {
     const cfg = webConfig('prom-web.yml', `${tls()}basic_auth_users:\n  prometheus: '${hash}'\n`);
     const d: Daemon = await startDaemon(['--web-config', cfg], { scheme: 'https', ca: f.ca });
-    const pdir = mkdtempSync(join(tmpdir(), 'mqd-prom-tls-'));
+    const pdir = scratchDir('mqd-prom-tls-');
     const pwFile = join(pdir, 'password');
     writeFileSync(pwFile, PASSWORD);
     const target = `['127.0.0.1:${d.port}']`;

@@ -4,15 +4,15 @@
 // alerting rules (their `for:` shortened, nothing else changed). One node's
 // queues_max fills: the alert fires for that node only, then resolves.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { buildOracle } from '../helpers/build-oracle.mjs';
 import { type Daemon, get, inNs, killAfterEachTest, sleep, startDaemon, track } from '../support/daemon.js';
 import { namespaceSkipReason, ROOT } from '../support/run-cli.js';
 import { hasHtpasswd, hasOpenssl, htpasswdHash, makeTlsFixtures } from '../support/tls-fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const hasPrometheus = !spawnSync('prometheus', ['--version']).error;
 const skip =
@@ -38,7 +38,8 @@ describe.skipIf(skip !== null)('a fleet of three nodes, one Prometheus', () => {
 
   it('file_sd discovery over TLS + auth; the queues_max alert fires for the full node only, then resolves', async () => {
     const f = makeTlsFixtures();
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-fleet-'));
+    onTestFinished(() => rmSync(f.dir, { recursive: true, force: true }));
+    const dir = scratchDir('mqd-fleet-');
     const web = join(dir, 'web.yml');
     writeFileSync(web, `tls_server_config:\n  cert_file: ${f.serverCert}\n  key_file: ${f.serverKey}\nbasic_auth_users:\n  prometheus: '${htpasswdHash(PASSWORD, 5)}'\n`);
     const nodes: Daemon[] = await Promise.all(NODES.map((host) => startDaemon(['--web-config', web], { host, scheme: 'https', ca: f.ca, interval: '500ms' })));

@@ -2,7 +2,7 @@
 // exporter-toolkit itself (the code node_exporter and Prometheus load the file
 // with), so every file of the table must be accepted or refused by both alike.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,7 @@ describe.skipIf(skip !== null)('--web-config', () => {
     hash = htpasswdHash('correct horse');
     dir = mkdtempSync(join(tmpdir(), 'mqd-webcfg-'));
     NEWER[0]![1] = `tls_server_config:\n  cert: |\n${indent(readFileSync(f.serverCert, 'utf8'))}  key: |\n${indent(readFileSync(f.serverKey, 'utf8'))}`;
+    return () => [dir, f.dir].forEach((d) => rmSync(d, { recursive: true, force: true }));
   });
   const indent = (pem: string) => pem.split('\n').filter(Boolean).map((l) => `    ${l}\n`).join('');
 

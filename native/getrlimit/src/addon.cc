@@ -49,6 +49,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mqd::InitSysv(env, exports);
   mqd::InitNsfs(env, exports);
   mqd::InitMeasure(env, exports);
+  mqd::InitNotify(env, exports);
   return exports;
 }
 

@@ -34,6 +34,7 @@ void InitHolders(Napi::Env env, Napi::Object exports);
 void InitSysv(Napi::Env env, Napi::Object exports);
 void InitNsfs(Napi::Env env, Napi::Object exports);
 void InitMeasure(Napi::Env env, Napi::Object exports);
+void InitNotify(Napi::Env env, Napi::Object exports);
 // IPC_* and MSG_* into the constants object, before it is frozen.
 void AddSysvConstants(Napi::Object constants);
 

@@ -1,0 +1,71 @@
+// What the running systemd says about a unit, for apply's follow-up after it
+// changed a drop-in: whether systemd is the init system here at all, and
+// whether the unit is running (it keeps the limits it started with) or has
+// unit files newer than what systemd loaded.
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { type Avail, have, type RlimValue, unavailable } from '../snapshot.js';
+import { parseLimitsRow } from './process.js';
+import { readText } from './procfs.js';
+
+const CAP_SYS_RESOURCE = 24n;
+
+/** sd_booted(3): systemd is PID 1 of this system (its runtime directory is there). */
+export function systemdIsInit(): boolean {
+  try {
+    return statSync('/run/systemd/system').isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export interface UnitState {
+  /** ActiveState: active, activating, inactive, failed, … */
+  active: string;
+  /** The main process, null when none runs. */
+  mainPid: number | null;
+  /** NeedDaemonReload: a unit file or drop-in changed on disk since systemd loaded it. */
+  needsReload: boolean;
+}
+
+export function parseUnitShow(text: string): UnitState | undefined {
+  const props = new Map(text.split('\n').flatMap((l) => (l.includes('=') ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const] : [])));
+  const active = props.get('ActiveState');
+  if (active === undefined || active === '') return undefined;
+  const pid = Number(props.get('MainPID') ?? '0');
+  return { active, mainPid: Number.isInteger(pid) && pid > 0 ? pid : null, needsReload: props.get('NeedDaemonReload') === 'yes' };
+}
+
+export function unitState(unit: string): Avail<UnitState> {
+  const r = spawnSync('systemctl', ['show', '--property=ActiveState,MainPID,NeedDaemonReload', '--', unit], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return unavailable(`systemctl show ${unit} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
+  if (r.status !== 0) return unavailable(`systemctl show ${unit} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  const s = parseUnitShow(r.stdout);
+  return s ? have(s) : unavailable(`systemctl show ${unit} printed no ActiveState`);
+}
+
+export interface ManagerCeiling {
+  /** The hard limits PID 1 (systemd) runs with: a service can get at most these. */
+  msgqueueHard: RlimValue;
+  nofileHard: RlimValue;
+  /** PID 1 holds CAP_SYS_RESOURCE: it may raise a service's hard limit beyond its own. */
+  sysResource: boolean;
+}
+
+/**
+ * What systemd can give a service: it sets a unit's Limit*= at each start with
+ * setrlimit, and without CAP_SYS_RESOURCE a value above its own hard limit is
+ * refused, whereupon it sets the highest it may and starts the service anyway
+ * (setrlimit_closest; seen in a boot test: 65,260,800 asked, 819,200 got).
+ */
+export function managerCeiling(): Avail<ManagerCeiling> {
+  const limits = readText('/proc/1/limits');
+  if (!limits.ok) return limits;
+  const status = readText('/proc/1/status');
+  if (!status.ok) return status;
+  const mq = parseLimitsRow(limits.value, 'Max msgqueue size');
+  const nofile = parseLimitsRow(limits.value, 'Max open files');
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status.value)?.[1];
+  if (!mq || !nofile || capEff === undefined) return unavailable('no msgqueue and open-files rows, or no CapEff, in /proc/1/limits and /proc/1/status');
+  return have({ msgqueueHard: mq.hard, nofileHard: nofile.hard, sysResource: ((BigInt(`0x${capEff}`) >> CAP_SYS_RESOURCE) & 1n) === 1n });
+}
