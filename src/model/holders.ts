@@ -17,6 +17,7 @@ import type { Avail, QueueHolder, QueueInfo, QueueListing, QueueNotify, RlimValu
 import { queueCost } from './cost.js';
 import { queueCharge } from './usage.js';
 import { kernelModel } from './limits-analysis.js';
+import { firstK } from './top.js';
 
 export type HoldersErrno = 'ENOSPC' | 'EMFILE';
 
@@ -209,9 +210,7 @@ export function leakedQueues(snap: Snapshot, limit: number): { count: number; fi
   const candidates = listing.queues.filter((q) => q.holders !== undefined && q.holders.length === 0 && notifyState(q.notify).kind !== 'registered');
   const model = kernelModel(snap);
   const now = nowOf(snap);
-  const first = candidates
-    .sort((a, b) => (a.mtimeMs ?? Infinity) - (b.mtimeMs ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .slice(0, limit)
+  const first = firstK(candidates, limit, (a, b) => (a.mtimeMs ?? Infinity) - (b.mtimeMs ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((q) => finding(snap, model, listing.mountPath, q, search.gaps, now));
   return { count: candidates.length, first };
 }

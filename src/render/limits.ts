@@ -11,6 +11,7 @@ import { sysvKeyHex as hex } from '../model/units.js';
 import { freeBelow, nthFree } from '../model/checks/descriptors.js';
 import type { UidCharges } from '../model/charges.js';
 import { measurementLines } from './check-text.js';
+import { firstK } from '../model/top.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
@@ -396,5 +397,5 @@ function sysvLines(snap: Snapshot): string[] {
 /** The n queues charged most (unsized ones last), largest first, by name among equals. */
 function largest(queues: QueueInfo[], charges: Map<string, number | undefined>, n: number): QueueInfo[] {
   const charge = (q: QueueInfo) => charges.get(q.name) ?? -1;
-  return [...queues].sort((a, b) => charge(b) - charge(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, n);
+  return firstK(queues, n, (a, b) => charge(b) - charge(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
