@@ -155,3 +155,10 @@ if (ne) {
     `| node_exporter | | | | | ${ne.at10.peak.toFixed(0)} / ${ne.at10.last.toFixed(0)} MB | ${ms(ne.at10.result.p50)} / ${ms(ne.at10.result.p99)} (${ne.at10.result.scrapes} scrapes) | ${ne.at50.peak.toFixed(0)} MB | ${ms(ne.at50.result.p99)} (${ne.at50.result.scrapes} scrapes) | ${(ne.at10.result.bytes / 1024).toFixed(0)} KB |`,
   );
 } else console.log('node_exporter: not measured (apt-get install prometheus-node-exporter)');
+// What each further queue costs, apart from what every probe pays whatever the
+// queues (the scan of every process for their limits): the slope between sizes.
+for (let i = 1; i < rows.length; i++) {
+  const [a, b] = [rows[i - 1], rows[i]];
+  const slope = ((b.probeMs - a.probeMs) * 1000) / (b.queues - a.queues);
+  console.log(`probe per queue from ${a.queues} to ${b.queues} queues: ${slope.toFixed(2)} µs (≤ 5 µs: ${ok(slope, 5)}); the rest of a probe: ${(a.probeMs - (slope * a.queues) / 1000).toFixed(1)} ms`);
+}

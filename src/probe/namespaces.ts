@@ -2,8 +2,8 @@
 // in, each with the processes that can show it (through /proc/PID/root).
 import { readdirSync } from 'node:fs';
 import { type Avail, type Rlimit, have, unavailable } from '../snapshot.js';
-import { namespaceOf, parseCredentials, parseLimitsRow, PROC_IPC_INIT_INO } from './process.js';
-import { errorReason, parseKeyValues, readText } from './procfs.js';
+import { namespaceOf, parseLimitsRow, PROC_IPC_INIT_INO } from './process.js';
+import { errorReason, readText } from './procfs.js';
 
 export interface ProcessSeen {
   pid: number;
@@ -18,6 +18,8 @@ export interface ProcessScan {
 }
 
 /** One pass over /proc: each process's IPC namespace and real uid. */
+const REAL_UID = /^Uid:\s+(\d+)\s+\d+\s+\d+\s+\d+\s*$/m;
+
 export function scanProcesses(): Avail<ProcessScan> {
   let entries: string[];
   try {
@@ -31,12 +33,13 @@ export function scanProcesses(): Avail<ProcessScan> {
     if (!/^\d+$/.test(name)) continue;
     const ns = namespaceOf(name, 'ipc', PROC_IPC_INIT_INO);
     const status = readText(`/proc/${name}/status`);
-    const creds = status.ok ? parseCredentials(parseKeyValues(status.value)) : undefined;
-    if (!ns.ok || !creds) {
+    // The real uid alone (the one charged), from its line: not a map of all 50-odd lines for every process at every probe.
+    const realUid = status.ok ? REAL_UID.exec(status.value)?.[1] : undefined;
+    if (!ns.ok || realUid === undefined) {
       skipped++;
       continue;
     }
-    processes.push({ pid: Number(name), ipcInode: ns.value.inode, realUid: creds.realUid });
+    processes.push({ pid: Number(name), ipcInode: ns.value.inode, realUid: Number(realUid) });
   }
   return have({ processes, skipped });
 }
