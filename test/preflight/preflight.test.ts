@@ -116,6 +116,22 @@ describe.skipIf(skip !== null)('preflight in a private IPC + PID namespace', () 
   });
 });
 
+describe.skipIf(nsSkip !== null)('preflight without the native addon (MQ_DOCTOR_NO_ADDON=1)', () => {
+  it('runs the application as its child, says why, and returns its exit code; a missing command is 127', () => {
+    // Without the addon nothing measures the budget nor tells the IPC namespace's owner: both stay unknown unless ignored.
+    const args = ['--no-measure', '--ignore', 'MQ-RLIMIT-MSGQUEUE,MQ-ID-MAPPING', '--maxmsg', '10', '--msgsize', '8192', '--'];
+    const r = container([...args, ...APP], { env: { MQ_DOCTOR_NO_ADDON: '1' } });
+    expect(r.code).toBe(42);
+    // Not exec'd: the application is the preflight's child, not PID 1.
+    expect(r.stdout).toMatch(/^pid=(?!1 )\d+ msgqueue=819200 /m);
+    expect(r.stderr).toMatch(/no execvp without the native addon: running the command as a child/);
+    expect(r.stderr).toMatch(/to-stderr/);
+    const missing = container([...args, 'no-such-command-anywhere'], { env: { MQ_DOCTOR_NO_ADDON: '1' } });
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toMatch(/no-such-command-anywhere: command not found/);
+  });
+});
+
 describe('preflight usage errors', () => {
   it.each([
     [{ MQ_DOCTOR_MAXMSG: 'lots', MQ_DOCTOR_MSGSIZE: '1' }, /MQ_DOCTOR_MAXMSG must be a whole number/],
