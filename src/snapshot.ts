@@ -167,7 +167,7 @@ export interface Surroundings {
   containerMarkers: string[];
   /** Whether /proc/sys/fs/mqueue/msg_max may be written from here (read-only in most containers); null for another process. */
   procSysWritable: boolean | null;
-  /** systemd is the init of the target's root (its /run/systemd/system exists): a unit there is that systemd's, not the host's. Absent in older snapshots. */
+  /** systemd is the init of the target's own PID namespace (a container's: not the initial one, and its root has /run/systemd/system): a unit there is that systemd's, not the host's. Absent in older snapshots. */
   systemdInit?: boolean;
   /**
    * What the configuration grants the target at its start: its unit's Limit*= (a service)

@@ -14,7 +14,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 import { deriveOrFail, loadProfile } from './profile-input.js';
 import { takeSnapshot } from './snapshot.js';
 import { PRODUCER } from './tune.js';
-import { systemdFollowUp, unitOfDropIn } from './systemd-follow-up.js';
+import { followUpAfter, systemdFollowUp, unitOfDropIn } from './systemd-follow-up.js';
 import { managerCeiling, systemdIsInit } from '../probe/systemd.js';
 
 /** The live value of every tunable key in the snapshot's IPC namespace. */
@@ -235,11 +235,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     const report = await applyPlan({ root: args.root, files: plan.files, sysctls: plan.sysctls }, { replan });
     result.push(...reportLines(report));
     if (!report.ok) code = EXIT.predictedFailure;
-    const dropIns = report.files.flatMap((f) => {
-      const unit = unitOfDropIn(f.path);
-      return unit === null ? [] : [{ unit, changed: f.action === 'created' || f.action === 'replaced' }];
-    });
-    const follow = systemdFollowUp(args.root, dropIns.filter((f) => f.changed).map((f) => f.unit), dropIns.map((f) => f.unit));
+    const follow = followUpAfter(args.root, report.files, args.live);
     result.push(...follow.lines);
     if (!follow.ok) code = EXIT.predictedFailure;
   }
@@ -360,7 +356,7 @@ export async function runRollback(args: { root: string }): Promise<number> {
   for (const p of r.removedDirs) lines.push(`  removed   ${p}/ (an empty directory the apply had created)`);
   for (const s of r.sysctls) lines.push(`  ${s.ok ? 'set' : 'FAILED'}       ${s.key} = ${fmt(s.value)}${s.error ? `: ${s.error}` : ''}`);
   const changed = [...r.restored, ...r.removed].flatMap((p) => unitOfDropIn(p) ?? []);
-  const follow = systemdFollowUp(args.root, changed, changed);
+  const follow = systemdFollowUp(args.root, { changed, inPlace: changed });
   lines.push(...follow.lines);
   writeOut(`${lines.join('\n')}\n`);
   return r.ok && follow.ok ? EXIT.ok : EXIT.predictedFailure;

@@ -92,7 +92,7 @@ export const APPLY_OPTIONS = {
   root: { kind: 'string', describe: 'Write into this alternate root (image builds, tests); live sysctls are then not touched', default: '/', complete: 'directory' },
   'dry-run': { kind: 'boolean', describe: 'Print a unified diff of every file and the live values that would change; write nothing' },
   'allow-lower': { kind: 'boolean', describe: 'Allow lowering a value that is currently higher (default: raise only)' },
-  'no-live': { kind: 'boolean', describe: 'Write the files only; do not set the sysctls in /proc/sys now' },
+  'no-live': { kind: 'boolean', describe: 'Write the files only: do not set the sysctls in /proc/sys now, nor reload systemd' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const VERIFY_OPTIONS = {

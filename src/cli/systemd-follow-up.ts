@@ -4,7 +4,9 @@
 // service must be restarted. At boot, mq-doctor-apply.service runs before the
 // services it serves (Before=sysinit.target): the reload there puts the new
 // limits in effect for their first start, in the same boot.
-import { systemdIsInit, unitState } from '../probe/systemd.js';
+import { type SystemdHere, systemdHere, type UnitState, unitState } from '../probe/systemd.js';
+import type { Avail } from '../snapshot.js';
+import type { FileResult } from '../tune/writer.js';
 import { FILES } from '../tune/render/common.js';
 import { daemonReload } from '../tune/writer/systemd.js';
 
@@ -21,38 +23,81 @@ export function unitOfDropIn(path: string): string | null {
   return unit !== '' && !unit.includes('/') ? unit : null;
 }
 
-/** A unit whose main process runs now started with the old limits. */
-const runsNow = (active: string, mainPid: number | null) => mainPid !== null && ['active', 'activating', 'reloading', 'deactivating'].includes(active);
+export interface DropIns {
+  /** Units whose drop-in this run created, replaced or removed. */
+  changed: string[];
+  /** Every unit with a drop-in of mq-doctor's in place here (one whose files changed on disk since systemd loaded them, NeedDaemonReload=yes, is reloaded too). */
+  inPlace: string[];
+  /** Units whose drop-in this run meant to write but did not (a failed or skipped step, reported above). */
+  notWritten?: string[];
+  /** false: --no-live, the files alone. */
+  reload?: boolean;
+}
 
-/**
- * changed: units whose drop-in this run created, replaced or removed; units: every
- * unit with a drop-in of mq-doctor's here (one whose files changed on disk since
- * systemd loaded them, NeedDaemonReload=yes, is reloaded too).
- */
-export function systemdFollowUp(root: string, changed: string[], units: string[]): FollowUp {
-  const all = [...new Set([...changed, ...units])];
-  if (all.length === 0) return { lines: [], ok: true };
-  const list = all.join(', ');
-  if (root !== '/') {
-    return { lines: ['systemd:', `  no reload  ${root} is not this system: ${list} get${all.length > 1 ? '' : 's'} the drop-in when that system's systemd loads its units (boot, daemon-reload)`], ok: true };
+/** What the follow-up asks of the system: the probes and the one write, replaceable in tests. */
+export interface SystemdAccess {
+  here: () => SystemdHere;
+  unitState: (unit: string) => Avail<UnitState>;
+  daemonReload: () => { ok: true } | { ok: false; error: string };
+}
+const REAL: SystemdAccess = { here: systemdHere, unitState, daemonReload };
+
+const gets = (units: string[]) => `${units.join(', ')} get${units.length > 1 ? '' : 's'}`;
+/** A unit whose main process runs now started with the old limits. */
+const runsNow = (s: UnitState) => s.mainPid !== null && ['active', 'activating', 'reloading', 'deactivating'].includes(s.active);
+
+export function systemdFollowUp(root: string, d: DropIns, sys: SystemdAccess = REAL): FollowUp {
+  const all = [...new Set([...d.changed, ...d.inPlace])];
+  const lines = (d.notWritten ?? []).map((u) => `  no reload  the drop-in of ${u} was not written (above): nothing of it for systemd to load`);
+  if (all.length === 0) return { lines: lines.length ? ['systemd:', ...lines] : [], ok: true };
+  const done = (more: string[], ok = true): FollowUp => ({ lines: ['systemd:', ...lines, ...more], ok });
+  if (root !== '/') return done([`  no reload  ${root} is not this system: ${gets(all)} the drop-in when that system's systemd loads its units (boot, daemon-reload)`]);
+  const here = sys.here();
+  if (here !== 'running') {
+    const why = here === 'chroot' ? 'this is a chroot (/ is not the root of PID 1, and systemctl ignores requests from one)' : 'systemd is not running here (no /run/systemd/system)';
+    return done([`  no reload  ${why}: ${gets(all)} the drop-in when systemd next loads its units (boot)`]);
   }
-  if (!systemdIsInit()) {
-    return { lines: ['systemd:', `  no reload  systemd is not running here (no /run/systemd/system): ${list} get${all.length > 1 ? '' : 's'} the drop-in when systemd next loads its units (boot)`], ok: true };
+  if (d.reload === false) {
+    return done([`  no reload  --no-live (the files only): until \`systemctl daemon-reload\`, ${gets(all)} the old limits at ${all.length > 1 ? 'their' : 'its'} next start`]);
   }
+  const states = new Map(all.map((u) => [u, sys.unitState(u)]));
+  const unknown = all.filter((u) => !states.get(u)!.ok);
   const stale = all.filter((u) => {
-    const s = unitState(u);
+    const s = states.get(u)!;
     return s.ok && s.value.needsReload;
   });
-  const why = changed.length ? `the drop-in of ${changed.join(', ')} changed` : `${stale.join(', ')}: unit files changed on disk since systemd loaded them`;
-  if (changed.length === 0 && stale.length === 0) return { lines: ['systemd:', `  no reload  the drop-in of ${list} is unchanged, and systemd has it loaded`], ok: true };
-  const r = daemonReload();
-  if (!r.ok) return { lines: ['systemd:', `  FAILED     systemctl daemon-reload: ${r.error}. Until it runs, ${list} start${all.length > 1 ? '' : 's'} with the old limits: run it by hand`], ok: false };
-  const lines = ['systemd:', `  reloaded   systemctl daemon-reload (${why})`];
-  for (const u of all) {
-    const s = unitState(u);
-    if (!s.ok) lines.push(`  unknown    whether ${u} runs: ${s.reason}`);
-    else if (runsNow(s.value.active, s.value.mainPid)) lines.push(`  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`);
-    else lines.push(`  ok         ${u} is ${s.value.active}: its next start gets the new limits`);
+  if (d.changed.length === 0 && stale.length === 0) {
+    const known = all.filter((u) => !unknown.includes(u));
+    return done([
+      ...(known.length ? [`  no reload  the drop-in of ${known.join(', ')} is unchanged, and systemd has it loaded`] : []),
+      ...unknown.map((u) => `  unknown    whether systemd has the drop-in of ${u} loaded: ${(states.get(u) as { reason: string }).reason}; \`systemctl daemon-reload\` makes sure`),
+    ]);
   }
-  return { lines, ok: true };
+  const why = d.changed.length ? `the drop-in of ${d.changed.join(', ')} changed` : `${stale.join(', ')}: unit files changed on disk since systemd loaded them`;
+  const r = sys.daemonReload();
+  if (!r.ok) return done([`  FAILED     systemctl daemon-reload: ${r.error}. Until it runs, ${all.join(', ')} start${all.length > 1 ? '' : 's'} with the old limits: run it by hand`], false);
+  const out = [`  reloaded   systemctl daemon-reload (${why})`];
+  for (const u of all) {
+    // Asked again: the reload is what puts the drop-in in effect, and a unit can start meanwhile.
+    const s = sys.unitState(u);
+    if (!s.ok) out.push(`  unknown    whether ${u} runs: ${s.reason}`);
+    else if (s.value.load === 'not-found') out.push(`  missing    ${u}: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists`);
+    else if (runsNow(s.value)) out.push(`  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`);
+    else out.push(`  ok         ${u} is ${s.value.active}: its next start gets the new limits`);
+  }
+  return done(out);
+}
+
+/** The follow-up for what the writer reported: its drop-ins, by what happened to each. */
+export function followUpAfter(root: string, files: FileResult[], reload: boolean, sys: SystemdAccess = REAL): FollowUp {
+  const dropIns = files.flatMap((f) => {
+    const unit = unitOfDropIn(f.path);
+    return unit === null ? [] : [{ unit, action: f.action }];
+  });
+  const units = (...actions: FileResult['action'][]) => dropIns.filter((f) => actions.includes(f.action)).map((f) => f.unit);
+  return systemdFollowUp(
+    root,
+    { changed: units('created', 'replaced'), inPlace: units('created', 'replaced', 'unchanged'), notWritten: units('failed', 'skipped'), reload },
+    sys,
+  );
 }

@@ -1,6 +1,7 @@
 // The daemon: probe every interval, log only what changed, serve metrics,
 // report drift from a profile and, with --enforce, repair it.
 import { notifyReady } from '../watch/ready.js';
+import { followUpAfter } from './systemd-follow-up.js';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
@@ -30,6 +31,9 @@ async function repair(ref: ProfileRef): Promise<void> {
   const changed = [...report.files.filter((f) => f.action === 'created' || f.action === 'replaced'), ...report.sysctls.filter((s) => s.action === 'set')];
   if (report.ok) log.warn({ transaction: report.transaction, changed }, 'drift repaired');
   else log.error({ files: report.files, sysctls: report.sysctls }, 'drift repair failed');
+  // A repaired drop-in is in effect only once systemd loads it, as after apply.
+  const follow = followUpAfter('/', report.files, true);
+  if (follow.lines.length) log[follow.ok ? 'info' : 'error']({ systemd: follow.lines.slice(1).map((l) => l.trim()) }, 'systemd after the repair');
 }
 
 export async function runWatch(args: WatchArgs): Promise<number> {
@@ -103,7 +107,6 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     'watching',
   );
   await tick();
-  notifyReady(`serving on ${args.host}:${args.port}`);
 
   /** A web configuration that does not load leaves the one in use in place: the exporter never drops its TLS or its users. */
   const reloadWeb = async (path: string) => {
@@ -123,7 +126,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     }
   };
 
-  return new Promise((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       stopping = true;
       clearTimeout(timer);
@@ -145,6 +148,10 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       }
     });
   });
+  // Only now that SIGHUP and SIGTERM have handlers: after READY=1 systemd sends a
+  // queued reload's SIGHUP at once, and Node dies of a signal it does not handle.
+  notifyReady(`serving on ${args.host}:${args.port}`);
+  return stopped;
 }
 
 /** /status of one probe, rendered on its first request and then kept until the next probe. */

@@ -19,7 +19,7 @@ export interface Stand {
   sysResource: boolean;
   procSysWritable: boolean | null;
   unit: string | null;
-  /** The target's root runs systemd as init: in a container, its unit is the container's own systemd's. */
+  /** systemd is PID 1 of the target's own (a container's) PID namespace: its unit is that systemd's, not the host's. */
   ownSystemd: boolean;
   /** Descends from a login (pam_loginuid set loginuid): limits.d reached it. null: unknown. */
   login: boolean | null;

@@ -19,7 +19,7 @@ import { effectiveLimits } from './config-files.js';
 import { errorReason, parseKeyValues, readLink, readText } from './procfs.js';
 import { ipcOwnerOf, userChainOf } from './userns.js';
 
-import { PROC_IPC_INIT_INO, PROC_USER_INIT_INO } from './initial-ns.js';
+import { PROC_IPC_INIT_INO, PROC_PID_INIT_INO, PROC_USER_INIT_INO } from './initial-ns.js';
 
 export { PROC_IPC_INIT_INO, PROC_USER_INIT_INO };
 
@@ -72,7 +72,7 @@ export function parseNamespaceLink(link: string, initialInode: number): Namespac
   return { inode, initial: inode === initialInode };
 }
 
-export function namespaceOf(pid: string, kind: 'ipc' | 'user', initialInode: number): Avail<Namespace> {
+export function namespaceOf(pid: string, kind: 'ipc' | 'user' | 'pid', initialInode: number): Avail<Namespace> {
   const path = `/proc/${pid}/ns/${kind}`;
   const link = readLink(path);
   if (!link.ok) return link;
@@ -242,7 +242,10 @@ function surroundingsOf(key: string, self: boolean, configured: ConfiguredLimits
       procSysWritable = false;
     }
   }
-  const systemdInit = existsSync(`${root}/run/systemd/system`);
+  // A container's own systemd is PID 1 of the container's PID namespace; a host
+  // service with PrivateIPC= (or an unshare -i shell) sees the host's /run/systemd too.
+  const pidNs = namespaceOf(key, 'pid', PROC_PID_INIT_INO);
+  const systemdInit = pidNs.ok && !pidNs.value.initial && existsSync(`${root}/run/systemd/system`);
   return have({ loginUid, containerMarkers: markers, procSysWritable, systemdInit, ...(configured ? { configured } : {}) });
 }
 

@@ -5,10 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { type Avail, have, type RlimValue, unavailable } from '../snapshot.js';
-import { parseLimitsRow } from './process.js';
+import { namespaceOf, parseCapabilities, parseLimitsRow, PROC_USER_INIT_INO } from './process.js';
 import { readText } from './procfs.js';
-
-const CAP_SYS_RESOURCE = 24n;
 
 /** sd_booted(3): systemd is PID 1 of this system (its runtime directory is there). */
 export function systemdIsInit(): boolean {
@@ -19,6 +17,21 @@ export function systemdIsInit(): boolean {
   }
 }
 
+/** systemd runs here; or not; or it does, but this is a chroot (systemctl then ignores requests). */
+export type SystemdHere = 'running' | 'absent' | 'chroot';
+
+/** As systemd's own running_in_chroot(): / is not the root of PID 1. Where PID 1's root cannot be read (no ptrace access), not a chroot. */
+export function systemdHere(): SystemdHere {
+  if (!systemdIsInit()) return 'absent';
+  try {
+    const mine = statSync('/');
+    const init = statSync('/proc/1/root/');
+    return mine.dev === init.dev && mine.ino === init.ino ? 'running' : 'chroot';
+  } catch {
+    return 'running';
+  }
+}
+
 export interface UnitState {
   /** ActiveState: active, activating, inactive, failed, … */
   active: string;
@@ -26,6 +39,8 @@ export interface UnitState {
   mainPid: number | null;
   /** NeedDaemonReload: a unit file or drop-in changed on disk since systemd loaded it. */
   needsReload: boolean;
+  /** LoadState: loaded, not-found, masked, …; '' when systemctl did not say. */
+  load: string;
 }
 
 export function parseUnitShow(text: string): UnitState | undefined {
@@ -33,11 +48,11 @@ export function parseUnitShow(text: string): UnitState | undefined {
   const active = props.get('ActiveState');
   if (active === undefined || active === '') return undefined;
   const pid = Number(props.get('MainPID') ?? '0');
-  return { active, mainPid: Number.isInteger(pid) && pid > 0 ? pid : null, needsReload: props.get('NeedDaemonReload') === 'yes' };
+  return { active, mainPid: Number.isInteger(pid) && pid > 0 ? pid : null, needsReload: props.get('NeedDaemonReload') === 'yes', load: props.get('LoadState') ?? '' };
 }
 
 export function unitState(unit: string): Avail<UnitState> {
-  const r = spawnSync('systemctl', ['show', '--property=ActiveState,MainPID,NeedDaemonReload', '--', unit], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('systemctl', ['show', '--property=LoadState,ActiveState,MainPID,NeedDaemonReload', '--', unit], { encoding: 'utf8', timeout: 30_000 });
   if (r.error) return unavailable(`systemctl show ${unit} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
   if (r.status !== 0) return unavailable(`systemctl show ${unit} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
   const s = parseUnitShow(r.stdout);
@@ -66,6 +81,8 @@ export function managerCeiling(): Avail<ManagerCeiling> {
   const mq = parseLimitsRow(limits.value, 'Max msgqueue size');
   const nofile = parseLimitsRow(limits.value, 'Max open files');
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status.value)?.[1];
-  if (!mq || !nofile || capEff === undefined) return unavailable('no msgqueue and open-files rows, or no CapEff, in /proc/1/limits and /proc/1/status');
-  return have({ msgqueueHard: mq.hard, nofileHard: nofile.hard, sysResource: ((BigInt(`0x${capEff}`) >> CAP_SYS_RESOURCE) & 1n) === 1n });
+  // setrlimit checks capable(), i.e. in the initial user namespace: systemd as root of a user-namespaced container holds the bit but not the power.
+  const caps = capEff === undefined ? undefined : parseCapabilities(capEff, namespaceOf('1', 'user', PROC_USER_INIT_INO));
+  if (!mq || !nofile || !caps) return unavailable('no msgqueue and open-files rows, or no CapEff, in /proc/1/limits and /proc/1/status');
+  return have({ msgqueueHard: mq.hard, nofileHard: nofile.hard, sysResource: caps.sysResource });
 }

@@ -10,8 +10,9 @@ import { loadNative } from '../probe/native.js';
 export function notifyReady(status: string): boolean {
   const socket = process.env.NOTIFY_SOCKET;
   if (!socket) return true;
-  if (!/^[/@]/.test(socket) || socket.length > 107) {
-    log.error({ socket }, 'NOTIFY_SOCKET is not an absolute path or an @abstract socket name: READY=1 not sent');
+  // sun_path holds 108 bytes with the terminating NUL (an @name has none, but its leading NUL counts).
+  if (!/^[/@]/.test(socket) || Buffer.byteLength(socket) > 107) {
+    log.error({ socket }, 'NOTIFY_SOCKET is not an absolute path or an @abstract socket name of at most 107 bytes: READY=1 not sent');
     return false;
   }
   const lib = loadNative();
@@ -20,6 +21,8 @@ export function notifyReady(status: string): boolean {
     log.error({ reason: lib.ok ? 'the native addon predates sdNotify (rebuild it)' : lib.reason }, 'cannot send READY=1 to systemd without the native addon: the unit stays "activating" until TimeoutStartSec');
     return false;
   }
+  // Children (an --enforce repair's, say) must not take the unit's socket for their own.
+  delete process.env.NOTIFY_SOCKET;
   const r = lib.value.sdNotify(socket, `READY=1\nSTATUS=${status.replace(/\n/g, ' ')}`);
   if (!r.ok) log.error({ socket, errno: r.errno }, 'READY=1 could not be sent to systemd');
   return r.ok;

@@ -1,10 +1,10 @@
 // What apply and rollback say and do about systemd after changing a drop-in.
 // The reload itself, at boot and before the service's first start, is tested
 // under a real systemd in test/boot/boot.test.ts.
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { systemdFollowUp, unitOfDropIn } from '../../src/cli/systemd-follow-up.js';
-import { parseUnitShow } from '../../src/probe/systemd.js';
+import { followUpAfter, type SystemdAccess, systemdFollowUp, unitOfDropIn } from '../../src/cli/systemd-follow-up.js';
+import { parseUnitShow, type SystemdHere, type UnitState } from '../../src/probe/systemd.js';
+import { have, unavailable } from '../../src/snapshot.js';
 import { FILES } from '../../src/tune/render/common.js';
 
 describe('unitOfDropIn', () => {
@@ -20,8 +20,8 @@ describe('unitOfDropIn', () => {
 
 describe('parseUnitShow', () => {
   it('reads ActiveState, MainPID and NeedDaemonReload as systemctl show prints them', () => {
-    expect(parseUnitShow('ActiveState=active\nMainPID=812\nNeedDaemonReload=no\n')).toEqual({ active: 'active', mainPid: 812, needsReload: false });
-    expect(parseUnitShow('MainPID=0\nNeedDaemonReload=yes\nActiveState=inactive\n')).toEqual({ active: 'inactive', mainPid: null, needsReload: true });
+    expect(parseUnitShow('LoadState=loaded\nActiveState=active\nMainPID=812\nNeedDaemonReload=no\n')).toEqual({ active: 'active', mainPid: 812, needsReload: false, load: 'loaded' });
+    expect(parseUnitShow('MainPID=0\nNeedDaemonReload=yes\nActiveState=inactive\nLoadState=not-found\n')).toEqual({ active: 'inactive', mainPid: null, needsReload: true, load: 'not-found' });
   });
   it('is undefined without an ActiveState (not systemctl show output)', () => {
     expect(parseUnitShow('')).toBeUndefined();
@@ -29,20 +29,142 @@ describe('parseUnitShow', () => {
   });
 });
 
+/** A systemd to talk to: units as systemctl show would describe them, and a log of what was asked. */
+function fakeSystemd(units: Record<string, Partial<UnitState> | string>, opts: { here?: SystemdHere; reload?: string } = {}) {
+  const asked: string[] = [];
+  let reloaded = false;
+  const sys: SystemdAccess = {
+    here: () => opts.here ?? 'running',
+    unitState: (u) => {
+      asked.push(u);
+      const s = units[u];
+      if (typeof s === 'string') return unavailable(s);
+      // After a reload, systemd has what is on disk.
+      return have({ active: 'inactive', mainPid: null, load: 'loaded', ...s, needsReload: reloaded ? false : (s?.needsReload ?? false) });
+    },
+    daemonReload: () => {
+      asked.push('daemon-reload');
+      if (opts.reload) return { ok: false, error: opts.reload };
+      reloaded = true;
+      return { ok: true };
+    },
+  };
+  return { sys, asked };
+}
+
 describe('systemdFollowUp', () => {
   it('says nothing when no drop-in of mq-doctor\'s is involved', () => {
-    expect(systemdFollowUp('/', [], [])).toEqual({ lines: [], ok: true });
+    expect(systemdFollowUp('/', { changed: [], inPlace: [] })).toEqual({ lines: [], ok: true });
   });
+
   it('never reloads for another root: that system loads the drop-in at its own boot', () => {
-    expect(systemdFollowUp('/srv/image', ['a.service'], ['a.service'])).toEqual({
+    const { sys, asked } = fakeSystemd({});
+    expect(systemdFollowUp('/srv/image', { changed: ['a.service'], inPlace: ['a.service'] }, sys)).toEqual({
       lines: ['systemd:', "  no reload  /srv/image is not this system: a.service gets the drop-in when that system's systemd loads its units (boot, daemon-reload)"],
       ok: true,
     });
+    expect(asked).toEqual([]);
   });
-  it.skipIf(existsSync('/run/systemd/system'))('without systemd as init (here): says so, and that the next boot loads it (skipped where systemd is PID 1)', () => {
-    expect(systemdFollowUp('/', ['a.service'], ['a.service', 'b.service'])).toEqual({
-      lines: ['systemd:', '  no reload  systemd is not running here (no /run/systemd/system): a.service, b.service get the drop-in when systemd next loads its units (boot)'],
+
+  it.each([
+    ['absent', 'systemd is not running here (no /run/systemd/system)'],
+    ['chroot', 'this is a chroot (/ is not the root of PID 1, and systemctl ignores requests from one)'],
+  ] as const)('systemd %s: no reload, and says when the drop-in is read', (here, why) => {
+    const { sys, asked } = fakeSystemd({}, { here });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service', 'b.service'] }, sys).lines).toEqual([
+      'systemd:',
+      `  no reload  ${why}: a.service, b.service get the drop-in when systemd next loads its units (boot)`,
+    ]);
+    expect(asked).toEqual([]);
+  });
+
+  it('a changed drop-in: reloads, then names the running service to restart and the stopped one that is fine', () => {
+    const { sys, asked } = fakeSystemd({ 'a.service': { active: 'active', mainPid: 812 }, 'b.service': { active: 'inactive' } });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service', 'b.service'] }, sys)).toEqual({
+      lines: [
+        'systemd:',
+        '  reloaded   systemctl daemon-reload (the drop-in of a.service changed)',
+        '  restart    a.service is active (PID 812) with the limits it started with: systemctl restart a.service',
+        '  ok         b.service is inactive: its next start gets the new limits',
+      ],
       ok: true,
     });
+    expect(asked).toContain('daemon-reload');
+  });
+
+  it('nothing changed but systemd holds older unit files (NeedDaemonReload=yes): reloads for that', () => {
+    const { sys } = fakeSystemd({ 'a.service': { needsReload: true } });
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['a.service'] }, sys).lines.slice(1, 2)).toEqual([
+      '  reloaded   systemctl daemon-reload (a.service: unit files changed on disk since systemd loaded them)',
+    ]);
+  });
+
+  it('nothing changed and nothing stale: no reload; a unit systemd could not be asked about is said to be unknown', () => {
+    const { sys, asked } = fakeSystemd({ 'a.service': {}, 'b.service': 'systemctl show b.service failed: exit 1' });
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['a.service', 'b.service'] }, sys).lines).toEqual([
+      'systemd:',
+      '  no reload  the drop-in of a.service is unchanged, and systemd has it loaded',
+      '  unknown    whether systemd has the drop-in of b.service loaded: systemctl show b.service failed: exit 1; `systemctl daemon-reload` makes sure',
+    ]);
+    expect(asked).not.toContain('daemon-reload');
+  });
+
+  it('a unit systemd does not know: says so, not that its next start is fine', () => {
+    const { sys } = fakeSystemd({ 'typo.service': { load: 'not-found' } });
+    expect(systemdFollowUp('/', { changed: ['typo.service'], inPlace: ['typo.service'] }, sys).lines.at(-1)).toBe(
+      '  missing    typo.service: systemd has no such unit (a typo in the profile\'s owner, or a unit not installed yet): the drop-in applies once it exists',
+    );
+  });
+
+  it('a failed reload fails the run and says what to run by hand', () => {
+    const { sys } = fakeSystemd({ 'a.service': {} }, { reload: 'Access denied' });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service'] }, sys)).toEqual({
+      lines: ['systemd:', '  FAILED     systemctl daemon-reload: Access denied. Until it runs, a.service starts with the old limits: run it by hand'],
+      ok: false,
+    });
+  });
+
+  it('--no-live: the files only, no reload, and what that leaves', () => {
+    const { sys, asked } = fakeSystemd({ 'a.service': {} });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service'], reload: false }, sys).lines).toEqual([
+      'systemd:',
+      '  no reload  --no-live (the files only): until `systemctl daemon-reload`, a.service gets the old limits at its next start',
+    ]);
+    expect(asked).toEqual([]);
+  });
+
+  it('a drop-in the run did not write is not reported as loaded', () => {
+    const { sys, asked } = fakeSystemd({});
+    expect(systemdFollowUp('/', { changed: [], inPlace: [], notWritten: ['a.service'] }, sys).lines).toEqual([
+      'systemd:',
+      '  no reload  the drop-in of a.service was not written (above): nothing of it for systemd to load',
+    ]);
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('followUpAfter', () => {
+  it("takes the writer's report: changed drop-ins reload, unchanged ones are in place, failed and skipped ones were not written", () => {
+    const { sys } = fakeSystemd({ 'a.service': {}, 'b.service': {}, 'c.service': {}, 'd.service': {} });
+    const lines = followUpAfter(
+      '/',
+      [
+        { path: FILES.sysctl, action: 'replaced' },
+        { path: FILES.dropIn('a.service'), action: 'created' },
+        { path: FILES.dropIn('b.service'), action: 'unchanged' },
+        { path: FILES.dropIn('c.service'), action: 'failed', error: 'EROFS: read-only file system' },
+        { path: FILES.dropIn('d.service'), action: 'skipped', reason: 'not attempted' },
+      ],
+      true,
+      sys,
+    ).lines;
+    expect(lines).toEqual([
+      'systemd:',
+      '  no reload  the drop-in of c.service was not written (above): nothing of it for systemd to load',
+      '  no reload  the drop-in of d.service was not written (above): nothing of it for systemd to load',
+      '  reloaded   systemctl daemon-reload (the drop-in of a.service changed)',
+      '  ok         a.service is inactive: its next start gets the new limits',
+      '  ok         b.service is inactive: its next start gets the new limits',
+    ]);
   });
 });

@@ -165,6 +165,19 @@ describe('tune', () => {
 const nsSkip = namespaceSkipReason();
 if (nsSkip) console.warn(`skipping live apply tests: ${nsSkip}`);
 
+describe.skipIf(nsSkip !== null)('apply where the drop-in cannot be written', () => {
+  it('a read-only unit directory: the drop-in fails, and the systemd lines do not say it will be loaded', () => {
+    const root = newRoot();
+    mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+    const r = inNamespace(`mount --bind ${root}/etc/systemd/system ${root}/etc/systemd/system && mount -o remount,bind,ro ${root}/etc/systemd/system
+      node bin/mq-doctor.cjs apply --profile ${PROFILE} --root ${root}`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/failed\s+\/etc\/systemd\/system\/ipcqueue-app\.service\.d\/60-mq-doctor\.conf: EROFS/);
+    expect(r.stdout).toContain('systemd:\n  no reload  the drop-in of ipcqueue-app.service was not written (above): nothing of it for systemd to load\n');
+    expect(r.stdout).not.toMatch(/gets the drop-in/);
+  });
+});
+
 describe.skipIf(nsSkip !== null)('live apply in a private IPC namespace', () => {
   it('a real mq_open that failed before the apply succeeds after it', () => {
     const dir = scratchDir('mqd-live-');

@@ -49,11 +49,18 @@ describe.skipIf(skip !== null)(`READY=1 for Type=notify${skip ? ` (skipped: ${sk
     expect(msg).toBe(`READY=1\nSTATUS=serving on ${d.host}:${d.port}`);
     // By then the first probe is in: /healthz says so.
     expect((await get(`${d.base}/healthz`)).status).toBe(200);
+    // A reload systemd held back during the start comes right after READY=1: the handler is there already.
+    process.kill(d.pid, 'SIGHUP');
+    for (let i = 0; i < 50 && !/SIGHUP: no profile to reload/.test(d.logs()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(d.logs()).toMatch(/SIGHUP: no profile to reload/);
+    expect((await get(`${d.base}/healthz`)).status).toBe(200);
     l.proc.kill();
   });
 
   it.each([
-    ['relative/notify.sock', /NOTIFY_SOCKET is not an absolute path or an @abstract socket name: READY=1 not sent/],
+    ['relative/notify.sock', /NOTIFY_SOCKET is not an absolute path or an @abstract socket name of at most 107 bytes: READY=1 not sent/],
+    // 61 characters, 121 bytes: longer than sun_path once encoded.
+    [`/${'é'.repeat(60)}`, /NOTIFY_SOCKET is not an absolute path or an @abstract socket name of at most 107 bytes: READY=1 not sent/],
     [join(dir, 'nobody-listens.sock'), /"errno":"ENOENT".*READY=1 could not be sent to systemd/],
   ])('NOTIFY_SOCKET=%s: says it could not, and serves on', async (socket, said) => {
     const d = await startDaemon([], { env: { NOTIFY_SOCKET: socket } });
