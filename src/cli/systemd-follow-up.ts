@@ -4,7 +4,7 @@
 // service must be restarted. At boot, mq-doctor-apply.service runs before the
 // services it serves (Before=sysinit.target): the reload there puts the new
 // limits in effect for their first start, in the same boot.
-import { type SystemdHere, systemdHere, type UnitState, unitState } from '../probe/systemd.js';
+import { isTemplate, type SystemdHere, systemdHere, templateInstances, type UnitState, unitState } from '../probe/systemd.js';
 import type { Avail } from '../snapshot.js';
 import type { FileResult } from '../tune/writer.js';
 import { FILES } from '../tune/render/common.js';
@@ -38,9 +38,10 @@ export interface DropIns {
 export interface SystemdAccess {
   here: () => SystemdHere;
   unitState: (unit: string) => Avail<UnitState>;
+  instances: (template: string) => Avail<string[]>;
   daemonReload: () => { ok: true } | { ok: false; error: string };
 }
-const REAL: SystemdAccess = { here: systemdHere, unitState, daemonReload };
+const REAL: SystemdAccess = { here: systemdHere, unitState, instances: templateInstances, daemonReload };
 
 const gets = (units: string[]) => `${units.join(', ')} get${units.length > 1 ? '' : 's'}`;
 /** A unit whose main process runs now started with the old limits. */
@@ -77,15 +78,25 @@ export function systemdFollowUp(root: string, d: DropIns, sys: SystemdAccess = R
   const r = sys.daemonReload();
   if (!r.ok) return done([`  FAILED     systemctl daemon-reload: ${r.error}. Until it runs, ${all.join(', ')} start${all.length > 1 ? '' : 's'} with the old limits: run it by hand`], false);
   const out = [`  reloaded   systemctl daemon-reload (${why})`];
-  for (const u of all) {
-    // Asked again: the reload is what puts the drop-in in effect, and a unit can start meanwhile.
-    const s = sys.unitState(u);
-    if (!s.ok) out.push(`  unknown    whether ${u} runs: ${s.reason}`);
-    else if (s.value.load === 'not-found') out.push(`  missing    ${u}: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists`);
-    else if (runsNow(s.value)) out.push(`  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`);
-    else out.push(`  ok         ${u} is ${s.value.active}: its next start gets the new limits`);
-  }
+  for (const u of all) out.push(...(isTemplate(u) ? instanceLines(u, sys) : [unitLine(u, sys)]));
   return done(out);
+}
+
+function unitLine(u: string, sys: SystemdAccess): string {
+  // Asked again: the reload is what puts the drop-in in effect, and a unit can start meanwhile.
+  const s = sys.unitState(u);
+  if (!s.ok) return `  unknown    whether ${u} runs: ${s.reason}`;
+  if (s.value.load === 'not-found') return `  missing    ${u}: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists`;
+  if (runsNow(s.value)) return `  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`;
+  return `  ok         ${u} is ${s.value.active}: its next start gets the new limits`;
+}
+
+/** A template's drop-in is every instance's: the template itself never runs. */
+function instanceLines(template: string, sys: SystemdAccess): string[] {
+  const found = sys.instances(template);
+  if (!found.ok) return [`  unknown    which instances of ${template} run: ${found.reason}`];
+  if (found.value.length === 0) return [`  ok         no instance of ${template} is loaded: each gets the new limits at its start`];
+  return found.value.map((u) => unitLine(u, sys));
 }
 
 /** The follow-up for what the writer reported: its drop-ins, by what happened to each. */

@@ -59,6 +59,25 @@ export function unitState(unit: string): Avail<UnitState> {
   return s ? have(s) : unavailable(`systemctl show ${unit} printed no ActiveState`);
 }
 
+/** A template (app@.service): its drop-in applies to every instance, and the instances are what run. */
+export const isTemplate = (unit: string) => /^[^@/]+@\.[a-z]+$/.test(unit);
+
+/** The loaded instances of a template, as `systemctl list-units` names them (app@1.service, …). */
+export function parseUnitList(text: string): string[] {
+  return text.split('\n').flatMap((l) => {
+    const name = l.trim().split(/\s+/)[0];
+    return name ? [name] : [];
+  });
+}
+
+export function templateInstances(template: string): Avail<string[]> {
+  const pattern = template.replace('@.', '@*.');
+  const r = spawnSync('systemctl', ['list-units', '--all', '--plain', '--no-legend', '--full', '--', pattern], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return unavailable(`systemctl list-units ${pattern} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
+  if (r.status !== 0) return unavailable(`systemctl list-units ${pattern} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return have(parseUnitList(r.stdout));
+}
+
 export interface ManagerCeiling {
   /** The hard limits PID 1 (systemd) runs with: a service can get at most these. */
   msgqueueHard: RlimValue;

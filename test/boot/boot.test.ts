@@ -122,6 +122,35 @@ describe.skipIf(skip !== null)(`the boot path on a real systemd${skip ? ` (skipp
     console.log(`boot: ${b.ms} ms; ${APP} ran with: ${m.recorded('app-limits').trim()}`);
   });
 
+  it("a template owner (worker@.service): its instances start with the drop-in's limit in the same boot; apply on the running system names the running instance to restart", () => {
+    const m = fresh();
+    const W = 'worker@.service';
+    m.write('/etc/mq-doctor/profile.json', JSON.stringify({ name: 'workers', owner: { service: W }, settings: { RLIMIT_NOFILE: 4096 } }));
+    m.installUnit('mq-doctor-apply.service');
+    m.write(`/etc/systemd/system/${W}`, `[Unit]\nDescription=Worker %i\n[Service]\nExecStart=/bin/sh -c 'grep "^Max open files" /proc/self/limits > /var/lib/probe/worker-%i-limits; exec sleep infinity'\n[Install]\nWantedBy=multi-user.target\n`);
+    m.enable('mq-doctor-apply.service', 'worker@1.service');
+    m.probe(
+      [
+        recordUnit('mq-doctor-apply.service', 'apply'),
+        // The same host later: a higher limit for the workers, applied while worker@1 runs.
+        `echo '{"name":"workers","owner":{"service":"${W}"},"settings":{"RLIMIT_NOFILE":8192}}' > /etc/mq-doctor/more.json`,
+        'mq-doctor apply --profile /etc/mq-doctor/more.json > apply-live 2>&1; echo $? > apply-live-status',
+      ].join('\n'),
+      ['worker@1.service', 'mq-doctor-apply.service'],
+    );
+    const b = m.boot();
+    expect(b.status, b.console).toBe(0);
+    expect(m.recorded('worker-1-limits')).toMatch(/^Max open files\s+4096\s+4096\s+files/m);
+    const atBoot = printed(m.recorded('apply-journal'));
+    expect(atBoot).toContain(`  reloaded   systemctl daemon-reload (the drop-in of ${W} changed)`);
+    expect(atBoot.join('\n')).toMatch(/^ {2}ok {9}worker@1\.service is \w+: its next start gets the new limits$/m);
+    const live = m.recorded('apply-live');
+    expect(m.recorded('apply-live-status').trim(), live).toBe('0');
+    expect(live).toContain(`  reloaded   systemctl daemon-reload (the drop-in of ${W} changed)`);
+    expect(live).toMatch(/^ {2}restart {4}worker@1\.service is active \(PID \d+\) with the limits it started with: systemctl restart worker@1\.service$/m);
+    console.log(`boot: ${b.ms} ms; worker@1 ran with ${m.recorded('worker-1-limits').trim()}; live apply: ${live.split('\n').filter((l) => /restart|reloaded/.test(l)).join(' / ').replace(/\s+/g, ' ')}`);
+  });
+
   it('the verify unit: a later sysctl.d file that lowers a value fails it, naming the key and the file', () => {
     const m = fresh();
     withApply(m, JSON.parse(readFileSync(`${PKG}/profiles/ipcqueue-3600x16384.json`, 'utf8')));

@@ -3,7 +3,7 @@
 // under a real systemd in test/boot/boot.test.ts.
 import { describe, expect, it } from 'vitest';
 import { followUpAfter, type SystemdAccess, systemdFollowUp, unitOfDropIn } from '../../src/cli/systemd-follow-up.js';
-import { parseUnitShow, type SystemdHere, type UnitState } from '../../src/probe/systemd.js';
+import { isTemplate, parseUnitList, parseUnitShow, type SystemdHere, type UnitState } from '../../src/probe/systemd.js';
 import { have, unavailable } from '../../src/snapshot.js';
 import { FILES } from '../../src/tune/render/common.js';
 
@@ -30,7 +30,7 @@ describe('parseUnitShow', () => {
 });
 
 /** A systemd to talk to: units as systemctl show would describe them, and a log of what was asked. */
-function fakeSystemd(units: Record<string, Partial<UnitState> | string>, opts: { here?: SystemdHere; reload?: string } = {}) {
+function fakeSystemd(units: Record<string, Partial<UnitState> | string>, opts: { here?: SystemdHere; reload?: string; instances?: Record<string, string[] | string> } = {}) {
   const asked: string[] = [];
   let reloaded = false;
   const sys: SystemdAccess = {
@@ -41,6 +41,11 @@ function fakeSystemd(units: Record<string, Partial<UnitState> | string>, opts: {
       if (typeof s === 'string') return unavailable(s);
       // After a reload, systemd has what is on disk.
       return have({ active: 'inactive', mainPid: null, load: 'loaded', ...s, needsReload: reloaded ? false : (s?.needsReload ?? false) });
+    },
+    instances: (t) => {
+      asked.push(`instances ${t}`);
+      const i = opts.instances?.[t] ?? [];
+      return typeof i === 'string' ? unavailable(i) : have(i);
     },
     daemonReload: () => {
       asked.push('daemon-reload');
@@ -114,6 +119,25 @@ describe('systemdFollowUp', () => {
     expect(systemdFollowUp('/', { changed: ['typo.service'], inPlace: ['typo.service'] }, sys).lines.at(-1)).toBe(
       '  missing    typo.service: systemd has no such unit (a typo in the profile\'s owner, or a unit not installed yet): the drop-in applies once it exists',
     );
+  });
+
+  it("a template's drop-in is its instances': each running one is to restart; without instances, each gets it at its start", () => {
+    const { sys } = fakeSystemd(
+      { 'w@.service': {}, 'w@1.service': { active: 'active', mainPid: 41 }, 'w@2.service': { active: 'failed' } },
+      { instances: { 'w@.service': ['w@1.service', 'w@2.service'], 'idle@.service': [], 'odd@.service': 'systemctl list-units odd@*.service failed: exit 1' } },
+    );
+    expect(systemdFollowUp('/', { changed: ['w@.service', 'idle@.service', 'odd@.service'], inPlace: [] }, sys).lines.slice(2)).toEqual([
+      '  restart    w@1.service is active (PID 41) with the limits it started with: systemctl restart w@1.service',
+      '  ok         w@2.service is failed: its next start gets the new limits',
+      '  ok         no instance of idle@.service is loaded: each gets the new limits at its start',
+      '  unknown    which instances of odd@.service run: systemctl list-units odd@*.service failed: exit 1',
+    ]);
+  });
+
+  it('parseUnitList and isTemplate read systemctl list-units and unit names as systemd writes them', () => {
+    expect(parseUnitList('w@1.service loaded active running Worker 1\nw@2.service loaded failed failed Worker 2\n')).toEqual(['w@1.service', 'w@2.service']);
+    expect(parseUnitList('')).toEqual([]);
+    expect(['w@.service', 'w@1.service', 'w.service', 'a/b@.service'].map(isTemplate)).toEqual([true, false, false, false]);
   });
 
   it('a failed reload fails the run and says what to run by hand', () => {
