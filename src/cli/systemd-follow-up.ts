@@ -5,7 +5,7 @@
 // services it serves (Before=sysinit.target): the reload there puts the new
 // limits in effect for their first start, in the same boot.
 import { isTemplate, type SystemdHere, systemdHere, templateInstances, type UnitState, unitState } from '../probe/systemd.js';
-import type { Avail } from '../snapshot.js';
+import { type Avail, have, unavailable } from '../snapshot.js';
 import type { FileResult } from '../tune/writer.js';
 import { FILES } from '../tune/render/common.js';
 import { daemonReload } from '../tune/writer/systemd.js';
@@ -59,44 +59,66 @@ export function systemdFollowUp(root: string, d: DropIns, sys: SystemdAccess = R
     return done([`  no reload  ${why}: ${gets(all)} the drop-in when systemd next loads its units (boot)`]);
   }
   if (d.reload === false) {
-    return done([`  no reload  --no-live (the files only): until \`systemctl daemon-reload\`, ${gets(all)} the old limits at ${all.length > 1 ? 'their' : 'its'} next start`]);
+    if (d.changed.length === 0) return done([`  no reload  --no-live, and the drop-in of ${all.join(', ')} is unchanged`]);
+    return done([`  no reload  --no-live (the files only): until \`systemctl daemon-reload\`, ${gets(d.changed)} the old limits at ${d.changed.length > 1 ? 'their' : 'its'} next start`]);
   }
-  const states = new Map(all.map((u) => [u, sys.unitState(u)]));
-  const unknown = all.filter((u) => !states.get(u)!.ok);
-  const stale = all.filter((u) => {
-    const s = states.get(u)!;
-    return s.ok && s.value.needsReload;
-  });
+  // What systemd has of each owner: a template's instances, since systemd loads no template as a unit.
+  const before = new Map(all.map((u) => [u, unitsOf(u, sys)]));
+  const stale = all.filter((u) => before.get(u)!.some((c) => c.state.ok && c.state.value.needsReload));
   if (d.changed.length === 0 && stale.length === 0) {
-    const known = all.filter((u) => !unknown.includes(u));
-    return done([
-      ...(known.length ? [`  no reload  the drop-in of ${known.join(', ')} is unchanged, and systemd has it loaded`] : []),
-      ...unknown.map((u) => `  unknown    whether systemd has the drop-in of ${u} loaded: ${(states.get(u) as { reason: string }).reason}; \`systemctl daemon-reload\` makes sure`),
-    ]);
+    return done(all.flatMap((u) => {
+      const cs = before.get(u)!;
+      const problems = cs.flatMap((c) => {
+        if (!c.state.ok) return [`  unknown    whether systemd has the drop-in of ${c.unit} loaded: ${c.state.reason}; \`systemctl daemon-reload\` makes sure`];
+        return c.state.value.load === 'not-found' || c.state.value.load === 'masked' ? [stateLine(c.unit, c.state)] : [];
+      });
+      return problems.length ? problems : [`  no reload  the drop-in of ${u} is unchanged, and systemd has it loaded`];
+    }));
   }
+  const affected = [...new Set([...d.changed, ...stale])];
   const why = d.changed.length ? `the drop-in of ${d.changed.join(', ')} changed` : `${stale.join(', ')}: unit files changed on disk since systemd loaded them`;
   const r = sys.daemonReload();
-  if (!r.ok) return done([`  FAILED     systemctl daemon-reload: ${r.error}. Until it runs, ${all.join(', ')} start${all.length > 1 ? '' : 's'} with the old limits: run it by hand`], false);
+  if (!r.ok) return done([`  FAILED     systemctl daemon-reload: ${r.error}. Until it runs, ${affected.join(', ')} start${affected.length > 1 ? '' : 's'} with the old limits: run it by hand`], false);
+  // Asked again: the reload is what puts the drop-in in effect, and a unit can start meanwhile.
+  const seen = new Set<string>();
   const out = [`  reloaded   systemctl daemon-reload (${why})`];
-  for (const u of all) out.push(...(isTemplate(u) ? instanceLines(u, sys) : [unitLine(u, sys)]));
+  for (const u of all) {
+    for (const c of unitsOf(u, sys)) {
+      if (seen.has(c.unit)) continue;
+      seen.add(c.unit);
+      out.push(stateLine(c.unit, c.state));
+    }
+  }
   return done(out);
 }
 
-function unitLine(u: string, sys: SystemdAccess): string {
-  // Asked again: the reload is what puts the drop-in in effect, and a unit can start meanwhile.
-  const s = sys.unitState(u);
-  if (!s.ok) return `  unknown    whether ${u} runs: ${s.reason}`;
-  if (s.value.load === 'not-found') return `  missing    ${u}: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists`;
-  if (runsNow(s.value)) return `  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`;
-  return `  ok         ${u} is ${s.value.active}: its next start gets the new limits`;
+interface Concrete {
+  unit: string;
+  state: Avail<UnitState>;
 }
 
-/** A template's drop-in is every instance's: the template itself never runs. */
-function instanceLines(template: string, sys: SystemdAccess): string[] {
-  const found = sys.instances(template);
-  if (!found.ok) return [`  unknown    which instances of ${template} run: ${found.reason}`];
-  if (found.value.length === 0) return [`  ok         no instance of ${template} is loaded: each gets the new limits at its start`];
-  return found.value.map((u) => unitLine(u, sys));
+/** The units an owner's drop-in reaches: itself, or a template's loaded instances ('' for none: each gets it at its start). */
+function unitsOf(owner: string, sys: SystemdAccess): Concrete[] {
+  if (!isTemplate(owner)) return [{ unit: owner, state: sys.unitState(owner) }];
+  const found = sys.instances(owner);
+  if (!found.ok) return [{ unit: owner, state: found }];
+  if (found.value.length === 0) return [{ unit: owner, state: have({ active: 'inactive', mainPid: null, needsReload: false, load: 'template' }) }];
+  return found.value.map((unit) => ({ unit, state: sys.unitState(unit) }));
+}
+
+function stateLine(u: string, s: Avail<UnitState>): string {
+  if (!s.ok) return `  unknown    ${isTemplate(u) ? `which instances of ${u} run` : `whether ${u} runs`}: ${s.reason}`;
+  switch (s.value.load) {
+    case 'template':
+      return `  ok         no instance of ${u} is loaded: each gets the new limits at its start`;
+    case 'not-found':
+      return `  missing    ${u}: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists`;
+    case 'masked':
+      return `  masked     ${u}: it does not start at all until unmasked (systemctl unmask ${u}); then it gets the new limits`;
+    default:
+      if (runsNow(s.value)) return `  restart    ${u} is ${s.value.active} (PID ${s.value.mainPid}) with the limits it started with: systemctl restart ${u}`;
+      return `  ok         ${u} is ${s.value.active}: its next start gets the new limits`;
+  }
 }
 
 /** The follow-up for what the writer reported: its drop-ins, by what happened to each. */

@@ -1,7 +1,7 @@
 // The daemon: probe every interval, log only what changed, serve metrics,
 // report drift from a profile and, with --enforce, repair it.
-import { notifyReady } from '../watch/ready.js';
-import { followUpAfter } from './systemd-follow-up.js';
+import { notifyReady, takeNotifySocket } from '../watch/ready.js';
+import { followUpAfter, unitOfDropIn } from './systemd-follow-up.js';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
@@ -31,12 +31,15 @@ async function repair(ref: ProfileRef): Promise<void> {
   const changed = [...report.files.filter((f) => f.action === 'created' || f.action === 'replaced'), ...report.sysctls.filter((s) => s.action === 'set')];
   if (report.ok) log.warn({ transaction: report.transaction, changed }, 'drift repaired');
   else log.error({ files: report.files, sysctls: report.sysctls }, 'drift repair failed');
-  // A repaired drop-in is in effect only once systemd loads it, as after apply.
+  // A repaired drop-in is in effect only once systemd loads it, as after apply. Only then:
+  // the follow-up's systemctl calls hold up the event loop (and so the scrapes).
+  if (!report.files.some((f) => unitOfDropIn(f.path) !== null && (f.action === 'created' || f.action === 'replaced'))) return;
   const follow = followUpAfter('/', report.files, true);
-  if (follow.lines.length) log[follow.ok ? 'info' : 'error']({ systemd: follow.lines.slice(1).map((l) => l.trim()) }, 'systemd after the repair');
+  log[follow.ok ? 'info' : 'error']({ systemd: follow.lines.slice(1).map((l) => l.trim()) }, 'systemd after the repair');
 }
 
 export async function runWatch(args: WatchArgs): Promise<number> {
+  const notifySocket = takeNotifySocket();
   const profile: ProfileRef | null = args.profile ? { path: args.profile } : null;
   // A bad profile or web configuration is a usage error now, not a surprise at the first tick or scrape.
   if (profile) inspect(profile.path, undefined, '/');
@@ -150,7 +153,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   });
   // Only now that SIGHUP and SIGTERM have handlers: after READY=1 systemd sends a
   // queued reload's SIGHUP at once, and Node dies of a signal it does not handle.
-  notifyReady(`serving on ${args.host}:${args.port}`);
+  notifyReady(notifySocket, `serving on ${args.host}:${args.port}`);
   return stopped;
 }
 

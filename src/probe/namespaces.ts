@@ -17,9 +17,9 @@ export interface ProcessScan {
   skipped: number;
 }
 
-/** One pass over /proc: each process's IPC namespace and real uid. */
 const REAL_UID = /^Uid:\s+(\d+)\s+\d+\s+\d+\s+\d+\s*$/m;
 
+/** One pass over /proc: each process's IPC namespace and real uid. */
 export function scanProcesses(): Avail<ProcessScan> {
   let entries: string[];
   try {

@@ -242,10 +242,12 @@ function surroundingsOf(key: string, self: boolean, configured: ConfiguredLimits
       procSysWritable = false;
     }
   }
-  // A container's own systemd is PID 1 of the container's PID namespace; a host
-  // service with PrivateIPC= (or an unshare -i shell) sees the host's /run/systemd too.
+  // A container's own systemd is PID 1 of the container's PID namespace, as the
+  // target's root's /proc shows it; a host service with PrivateIPC= (or an unshare -i
+  // shell) sees the host's /run/systemd too, and with PrivatePIDs= its PID 1 is not systemd.
   const pidNs = namespaceOf(key, 'pid', PROC_PID_INIT_INO);
-  const systemdInit = pidNs.ok && !pidNs.value.initial && existsSync(`${root}/run/systemd/system`);
+  const init = readText(`${root}/proc/1/comm`);
+  const systemdInit = pidNs.ok && !pidNs.value.initial && init.ok && init.value.trim() === 'systemd' && existsSync(`${root}/run/systemd/system`);
   return have({ loginUid, containerMarkers: markers, procSysWritable, systemdInit, ...(configured ? { configured } : {}) });
 }
 

@@ -101,7 +101,11 @@ export function managerCeiling(): Avail<ManagerCeiling> {
   const nofile = parseLimitsRow(limits.value, 'Max open files');
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status.value)?.[1];
   // setrlimit checks capable(), i.e. in the initial user namespace: systemd as root of a user-namespaced container holds the bit but not the power.
-  const caps = capEff === undefined ? undefined : parseCapabilities(capEff, namespaceOf('1', 'user', PROC_USER_INIT_INO));
+  // PID 1's namespace link needs ptrace access to it (the apply unit has no CAP_SYS_PTRACE): where it
+  // cannot be read, ours stands for it, as PID 1 of our own PID namespace shares it in all but odd setups.
+  const init = namespaceOf('1', 'user', PROC_USER_INIT_INO);
+  const userNs = init.ok ? init : namespaceOf('self', 'user', PROC_USER_INIT_INO);
+  const caps = capEff === undefined ? undefined : parseCapabilities(capEff, userNs);
   if (!mq || !nofile || !caps) return unavailable('no msgqueue and open-files rows, or no CapEff, in /proc/1/limits and /proc/1/status');
   return have({ msgqueueHard: mq.hard, nofileHard: nofile.hard, sysResource: caps.sysResource });
 }

@@ -6,9 +6,18 @@
 import { log } from '../log.js';
 import { loadNative } from '../probe/native.js';
 
-/** Whether READY=1 reached $NOTIFY_SOCKET; true when there is none (not run by systemd as Type=notify). */
-export function notifyReady(status: string): boolean {
+/**
+ * $NOTIFY_SOCKET, taken out of the environment at the start: children (an --enforce
+ * repair's systemctl, say) must not take the unit's socket for their own.
+ */
+export function takeNotifySocket(): string | undefined {
   const socket = process.env.NOTIFY_SOCKET;
+  delete process.env.NOTIFY_SOCKET;
+  return socket;
+}
+
+/** Whether READY=1 reached the socket; true when there is none (not run by systemd as Type=notify). */
+export function notifyReady(socket: string | undefined, status: string): boolean {
   if (!socket) return true;
   // sun_path holds 108 bytes with the terminating NUL (an @name has none, but its leading NUL counts).
   if (!/^[/@]/.test(socket) || Buffer.byteLength(socket) > 107) {
@@ -21,8 +30,6 @@ export function notifyReady(status: string): boolean {
     log.error({ reason: lib.ok ? 'the native addon predates sdNotify (rebuild it)' : lib.reason }, 'cannot send READY=1 to systemd without the native addon: the unit stays "activating" until TimeoutStartSec');
     return false;
   }
-  // Children (an --enforce repair's, say) must not take the unit's socket for their own.
-  delete process.env.NOTIFY_SOCKET;
   const r = lib.value.sdNotify(socket, `READY=1\nSTATUS=${status.replace(/\n/g, ' ')}`);
   if (!r.ok) log.error({ socket, errno: r.errno }, 'READY=1 could not be sent to systemd');
   return r.ok;

@@ -39,6 +39,8 @@ function fakeSystemd(units: Record<string, Partial<UnitState> | string>, opts: {
       asked.push(u);
       const s = units[u];
       if (typeof s === 'string') return unavailable(s);
+      // As systemctl show answers for a name systemd cannot load as a unit (a template, say).
+      if (s === undefined) return unavailable(`systemctl show ${u} failed: Unit name ${u} is missing the instance name.`);
       // After a reload, systemd has what is on disk.
       return have({ active: 'inactive', mainPid: null, load: 'loaded', ...s, needsReload: reloaded ? false : (s?.needsReload ?? false) });
     },
@@ -123,7 +125,7 @@ describe('systemdFollowUp', () => {
 
   it("a template's drop-in is its instances': each running one is to restart; without instances, each gets it at its start", () => {
     const { sys } = fakeSystemd(
-      { 'w@.service': {}, 'w@1.service': { active: 'active', mainPid: 41 }, 'w@2.service': { active: 'failed' } },
+      { 'w@1.service': { active: 'active', mainPid: 41 }, 'w@2.service': { active: 'failed' } },
       { instances: { 'w@.service': ['w@1.service', 'w@2.service'], 'idle@.service': [], 'odd@.service': 'systemctl list-units odd@*.service failed: exit 1' } },
     );
     expect(systemdFollowUp('/', { changed: ['w@.service', 'idle@.service', 'odd@.service'], inPlace: [] }, sys).lines.slice(2)).toEqual([
@@ -134,26 +136,53 @@ describe('systemdFollowUp', () => {
     ]);
   });
 
+  it("a template's unchanged drop-in: stale or not by its instances (systemd loads no template), never by asking for the template", () => {
+    const instances = { 'w@.service': ['w@1.service'] };
+    const fresh = fakeSystemd({ 'w@1.service': { active: 'active', mainPid: 41 } }, { instances });
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['w@.service'] }, fresh.sys).lines).toEqual(['systemd:', '  no reload  the drop-in of w@.service is unchanged, and systemd has it loaded']);
+    expect(fresh.asked).not.toContain('w@.service');
+    const stale = fakeSystemd({ 'w@1.service': { active: 'active', mainPid: 41, needsReload: true } }, { instances });
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['w@.service'] }, stale.sys).lines.slice(1)).toEqual([
+      '  reloaded   systemctl daemon-reload (w@.service: unit files changed on disk since systemd loaded them)',
+      '  restart    w@1.service is active (PID 41) with the limits it started with: systemctl restart w@1.service',
+    ]);
+  });
+
+  it('an instance named beside its template is listed once', () => {
+    const { sys } = fakeSystemd({ 'w@1.service': {} }, { instances: { 'w@.service': ['w@1.service'] } });
+    expect(systemdFollowUp('/', { changed: ['w@.service', 'w@1.service'], inPlace: [] }, sys).lines.filter((l) => l.includes('w@1.service') && !l.startsWith('  reloaded'))).toHaveLength(1);
+  });
+
+  it('unchanged, but the unit is unknown to systemd or masked: says that, not that it is loaded', () => {
+    const { sys } = fakeSystemd({ 'typo.service': { load: 'not-found' }, 'off.service': { load: 'masked' } });
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['typo.service', 'off.service'] }, sys).lines).toEqual([
+      'systemd:',
+      "  missing    typo.service: systemd has no such unit (a typo in the profile's owner, or a unit not installed yet): the drop-in applies once it exists",
+      '  masked     off.service: it does not start at all until unmasked (systemctl unmask off.service); then it gets the new limits',
+    ]);
+  });
+
   it('parseUnitList and isTemplate read systemctl list-units and unit names as systemd writes them', () => {
     expect(parseUnitList('w@1.service loaded active running Worker 1\nw@2.service loaded failed failed Worker 2\n')).toEqual(['w@1.service', 'w@2.service']);
     expect(parseUnitList('')).toEqual([]);
     expect(['w@.service', 'w@1.service', 'w.service', 'a/b@.service'].map(isTemplate)).toEqual([true, false, false, false]);
   });
 
-  it('a failed reload fails the run and says what to run by hand', () => {
-    const { sys } = fakeSystemd({ 'a.service': {} }, { reload: 'Access denied' });
-    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service'] }, sys)).toEqual({
+  it('a failed reload fails the run and says what to run by hand, for the changed drop-in alone', () => {
+    const { sys } = fakeSystemd({ 'a.service': {}, 'b.service': {} }, { reload: 'Access denied' });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service', 'b.service'] }, sys)).toEqual({
       lines: ['systemd:', '  FAILED     systemctl daemon-reload: Access denied. Until it runs, a.service starts with the old limits: run it by hand'],
       ok: false,
     });
   });
 
-  it('--no-live: the files only, no reload, and what that leaves', () => {
-    const { sys, asked } = fakeSystemd({ 'a.service': {} });
-    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service'], reload: false }, sys).lines).toEqual([
+  it('--no-live: the files only, no reload, and what that leaves for the changed drop-in alone', () => {
+    const { sys, asked } = fakeSystemd({ 'a.service': {}, 'b.service': {} });
+    expect(systemdFollowUp('/', { changed: ['a.service'], inPlace: ['a.service', 'b.service'], reload: false }, sys).lines).toEqual([
       'systemd:',
       '  no reload  --no-live (the files only): until `systemctl daemon-reload`, a.service gets the old limits at its next start',
     ]);
+    expect(systemdFollowUp('/', { changed: [], inPlace: ['b.service'], reload: false }, sys).lines).toEqual(['systemd:', '  no reload  --no-live, and the drop-in of b.service is unchanged']);
     expect(asked).toEqual([]);
   });
 
