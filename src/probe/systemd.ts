@@ -4,7 +4,7 @@
 // unit files newer than what systemd loaded.
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { type Avail, have, type RlimValue, unavailable } from '../snapshot.js';
+import { type Avail, have, type Namespace, type RlimValue, unavailable } from '../snapshot.js';
 import { namespaceOf, parseCapabilities, parseLimitsRow, PROC_USER_INIT_INO } from './process.js';
 import { readText } from './procfs.js';
 
@@ -97,15 +97,19 @@ export function managerCeiling(): Avail<ManagerCeiling> {
   if (!limits.ok) return limits;
   const status = readText('/proc/1/status');
   if (!status.ok) return status;
-  const mq = parseLimitsRow(limits.value, 'Max msgqueue size');
-  const nofile = parseLimitsRow(limits.value, 'Max open files');
-  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status.value)?.[1];
-  // setrlimit checks capable(), i.e. in the initial user namespace: systemd as root of a user-namespaced container holds the bit but not the power.
-  // PID 1's namespace link needs ptrace access to it (the apply unit has no CAP_SYS_PTRACE): where it
-  // cannot be read, ours stands for it, as PID 1 of our own PID namespace shares it in all but odd setups.
-  const init = namespaceOf('1', 'user', PROC_USER_INIT_INO);
-  const userNs = init.ok ? init : namespaceOf('self', 'user', PROC_USER_INIT_INO);
-  const caps = capEff === undefined ? undefined : parseCapabilities(capEff, userNs);
+  return ceilingOf(limits.value, status.value, namespaceOf('1', 'user', PROC_USER_INIT_INO), namespaceOf('self', 'user', PROC_USER_INIT_INO));
+}
+
+/** The same from PID 1's /proc/1/limits and /proc/1/status, its user namespace (if it could be read) and ours. */
+export function ceilingOf(limits: string, status: string, initNs: Avail<Namespace>, ownNs: Avail<Namespace>): Avail<ManagerCeiling> {
+  const mq = parseLimitsRow(limits, 'Max msgqueue size');
+  const nofile = parseLimitsRow(limits, 'Max open files');
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  // setrlimit checks capable(), i.e. in the initial user namespace: systemd as root of a
+  // user-namespaced container holds the bit but not the power. PID 1's namespace link needs
+  // ptrace access to it (the apply unit has no CAP_SYS_PTRACE): where it cannot be read, ours
+  // stands for it, as PID 1 of our own PID namespace shares it in all but odd setups.
+  const caps = capEff === undefined ? undefined : parseCapabilities(capEff, initNs.ok ? initNs : ownNs);
   if (!mq || !nofile || !caps) return unavailable('no msgqueue and open-files rows, or no CapEff, in /proc/1/limits and /proc/1/status');
   return have({ msgqueueHard: mq.hard, nofileHard: nofile.hard, sysResource: caps.sysResource });
 }

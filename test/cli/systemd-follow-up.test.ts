@@ -3,7 +3,7 @@
 // under a real systemd in test/boot/boot.test.ts.
 import { describe, expect, it } from 'vitest';
 import { followUpAfter, type SystemdAccess, systemdFollowUp, unitOfDropIn } from '../../src/cli/systemd-follow-up.js';
-import { isTemplate, parseUnitList, parseUnitShow, type SystemdHere, type UnitState } from '../../src/probe/systemd.js';
+import { ceilingOf, isTemplate, parseUnitList, parseUnitShow, type SystemdHere, type UnitState } from '../../src/probe/systemd.js';
 import { have, unavailable } from '../../src/snapshot.js';
 import { FILES } from '../../src/tune/render/common.js';
 
@@ -219,5 +219,25 @@ describe('followUpAfter', () => {
       '  ok         a.service is inactive: its next start gets the new limits',
       '  ok         b.service is inactive: its next start gets the new limits',
     ]);
+  });
+});
+
+describe('ceilingOf: what systemd (PID 1) can give a service', () => {
+  const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1073741816           1073741816           files\nMax msgqueue size         819200               819200               bytes\n';
+  const withCap = 'Name:\tsystemd\nCapEff:\t000001ffffffffff\n';
+  const withoutCap = 'Name:\tsystemd\nCapEff:\t00000000a80425fb\n';
+  const initial = have({ inode: 0xeffffffd, initial: true });
+  const child = have({ inode: 4026532300, initial: false });
+  const unreadable = unavailable('cannot read /proc/1/ns/user (EACCES)');
+
+  it('CAP_SYS_RESOURCE counts in the initial user namespace only', () => {
+    expect(ceilingOf(limits, withCap, initial, initial)).toEqual(have({ msgqueueHard: 819200, nofileHard: 1073741816, sysResource: true }));
+    expect(ceilingOf(limits, withCap, child, child)).toMatchObject({ ok: true, value: { sysResource: false } });
+    expect(ceilingOf(limits, withoutCap, initial, initial)).toMatchObject({ ok: true, value: { sysResource: false } });
+  });
+
+  it("where PID 1's user namespace cannot be read (no CAP_SYS_PTRACE, as in the apply unit), ours stands for it", () => {
+    expect(ceilingOf(limits, withCap, unreadable, initial)).toMatchObject({ ok: true, value: { sysResource: true } });
+    expect(ceilingOf(limits, withCap, unreadable, child)).toMatchObject({ ok: true, value: { sysResource: false } });
   });
 });
