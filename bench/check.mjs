@@ -3,7 +3,7 @@
 // hits both alike), with the target beside it (issue 12's table). `limits` at
 // 10,000 queues is bench/limits.mjs (`npm run bench` runs both).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ function containerCases() {
     };
   }
   const mqdir = mkdtempSync(join(tmpdir(), 'mqd-bench-'));
+  // Only a mount point inside each run's own mount namespace: empty out here, removed at the end.
+  process.on('exit', () => rmSync(mqdir, { recursive: true, force: true }));
   const wrap = (cmd) => ({ file: 'unshare', args: ['--ipc', '--mount', '--fork', 'sh', '-c', `mount -t mqueue none ${mqdir} && exec ${cmd}`] });
   return {
     'container: node -e 0': wrap(`${process.execPath} -e 0`),
