@@ -16,6 +16,7 @@ import { takeSnapshot } from './snapshot.js';
 import { PRODUCER } from './tune.js';
 import { followUpAfter, systemdFollowUp, unitOfDropIn } from './systemd-follow-up.js';
 import { managerCeiling, systemdIsInit } from '../probe/systemd.js';
+import { RLIMITS } from '../model/advice.js';
 
 /** The live value of every tunable key in the snapshot's IPC namespace. */
 export function liveSysctls(snap: Snapshot): Partial<Record<SysctlKey, number>> {
@@ -166,9 +167,10 @@ function managerCeilingWarnings(root: string, owner: Owner, settings: DerivedSet
   const c = managerCeiling();
   if (!c.ok || c.value.sysResource) return [];
   return settings.flatMap((s) => {
-    const hard = s.key === 'RLIMIT_MSGQUEUE' ? c.value.msgqueueHard : s.key === 'RLIMIT_NOFILE' ? c.value.nofileHard : 'unlimited';
+    if (isSysctlKey(s.key)) return [];
+    const hard = s.key === 'RLIMIT_MSGQUEUE' ? c.value.msgqueueHard : c.value.nofileHard;
     if (hard === 'unlimited' || s.value <= hard) return [];
-    const unit = s.key === 'RLIMIT_MSGQUEUE' ? 'LimitMSGQUEUE' : 'LimitNOFILE';
+    const { unit } = RLIMITS[s.key];
     return [
       `${unit}=${fmt(s.value)} for ${owner.service} is above the hard limit systemd itself runs with (${fmt(hard)}, /proc/1/limits) and systemd lacks CAP_SYS_RESOURCE: it starts ${owner.service} with ${fmt(hard)} instead, without an error. Only what starts systemd can raise that (the container's --ulimit, or the host's kernel default).`,
     ];

@@ -97,7 +97,7 @@ interface Concrete {
   state: Avail<UnitState>;
 }
 
-/** The units an owner's drop-in reaches: itself, or a template's loaded instances ('' for none: each gets it at its start). */
+/** The units an owner's drop-in reaches: itself, or a template's loaded instances (none: the template, in the pseudo load state 'template'). */
 function unitsOf(owner: string, sys: SystemdAccess): Concrete[] {
   if (!isTemplate(owner)) return [{ unit: owner, state: sys.unitState(owner) }];
   const found = sys.instances(owner);
@@ -121,16 +121,17 @@ function stateLine(u: string, s: Avail<UnitState>): string {
   }
 }
 
-/** The follow-up for what the writer reported: its drop-ins, by what happened to each. */
-export function followUpAfter(root: string, files: FileResult[], reload: boolean, sys: SystemdAccess = REAL): FollowUp {
+/** What the writer reported of mq-doctor's drop-ins, as the follow-up takes it. */
+export function dropInsOf(files: FileResult[], reload: boolean): DropIns {
   const dropIns = files.flatMap((f) => {
     const unit = unitOfDropIn(f.path);
     return unit === null ? [] : [{ unit, action: f.action }];
   });
   const units = (...actions: FileResult['action'][]) => dropIns.filter((f) => actions.includes(f.action)).map((f) => f.unit);
-  return systemdFollowUp(
-    root,
-    { changed: units('created', 'replaced'), inPlace: units('created', 'replaced', 'unchanged'), notWritten: units('failed', 'skipped'), reload },
-    sys,
-  );
+  return { changed: units('created', 'replaced'), inPlace: units('created', 'replaced', 'unchanged'), notWritten: units('failed', 'skipped'), reload };
+}
+
+/** The follow-up for what the writer reported: its drop-ins, by what happened to each. */
+export function followUpAfter(root: string, files: FileResult[], reload: boolean, sys: SystemdAccess = REAL): FollowUp {
+  return systemdFollowUp(root, dropInsOf(files, reload), sys);
 }

@@ -1,7 +1,7 @@
 // The daemon: probe every interval, log only what changed, serve metrics,
 // report drift from a profile and, with --enforce, repair it.
 import { notifyReady, takeNotifySocket } from '../watch/ready.js';
-import { followUpAfter, unitOfDropIn } from './systemd-follow-up.js';
+import { dropInsOf, systemdFollowUp } from './systemd-follow-up.js';
 import { log } from '../log.js';
 import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
@@ -33,8 +33,9 @@ async function repair(ref: ProfileRef): Promise<void> {
   else log.error({ files: report.files, sysctls: report.sysctls }, 'drift repair failed');
   // A repaired drop-in is in effect only once systemd loads it, as after apply. Only then:
   // the follow-up's systemctl calls hold up the event loop (and so the scrapes).
-  if (!report.files.some((f) => unitOfDropIn(f.path) !== null && (f.action === 'created' || f.action === 'replaced'))) return;
-  const follow = followUpAfter('/', report.files, true);
+  const dropIns = dropInsOf(report.files, true);
+  if (dropIns.changed.length === 0) return;
+  const follow = systemdFollowUp('/', dropIns);
   log[follow.ok ? 'info' : 'error']({ systemd: follow.lines.slice(1).map((l) => l.trim()) }, 'systemd after the repair');
 }
 

@@ -28,7 +28,7 @@ export interface Advice {
 
 const SYSCTL_KEYS = /^(fs\.mqueue\.|kernel\.msg)/;
 const RUNTIME = 'whoever starts the container (its run flags or manifest, below)';
-const RLIMITS = { RLIMIT_MSGQUEUE: { flag: 'msgqueue', ulimit: 'q', unit: 'LimitMSGQUEUE' }, RLIMIT_NOFILE: { flag: 'nofile', ulimit: 'n', unit: 'LimitNOFILE' } } as const;
+export const RLIMITS = { RLIMIT_MSGQUEUE: { flag: 'msgqueue', ulimit: 'q', unit: 'LimitMSGQUEUE' }, RLIMIT_NOFILE: { flag: 'nofile', ulimit: 'n', unit: 'LimitNOFILE' } } as const;
 type RlimitName = keyof typeof RLIMITS;
 
 interface Need {

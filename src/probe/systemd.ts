@@ -51,11 +51,18 @@ export function parseUnitShow(text: string): UnitState | undefined {
   return { active, mainPid: Number.isInteger(pid) && pid > 0 ? pid : null, needsReload: props.get('NeedDaemonReload') === 'yes', load: props.get('LoadState') ?? '' };
 }
 
+/** What `systemctl VERB … NAME` printed, or why it could not tell. */
+function systemctl(verb: string, options: string[], name: string): Avail<string> {
+  const r = spawnSync('systemctl', [verb, ...options, '--', name], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return unavailable(`systemctl ${verb} ${name} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
+  if (r.status !== 0) return unavailable(`systemctl ${verb} ${name} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return have(r.stdout);
+}
+
 export function unitState(unit: string): Avail<UnitState> {
-  const r = spawnSync('systemctl', ['show', '--property=LoadState,ActiveState,MainPID,NeedDaemonReload', '--', unit], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) return unavailable(`systemctl show ${unit} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
-  if (r.status !== 0) return unavailable(`systemctl show ${unit} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
-  const s = parseUnitShow(r.stdout);
+  const out = systemctl('show', ['--property=LoadState,ActiveState,MainPID,NeedDaemonReload'], unit);
+  if (!out.ok) return out;
+  const s = parseUnitShow(out.value);
   return s ? have(s) : unavailable(`systemctl show ${unit} printed no ActiveState`);
 }
 
@@ -71,11 +78,8 @@ export function parseUnitList(text: string): string[] {
 }
 
 export function templateInstances(template: string): Avail<string[]> {
-  const pattern = template.replace('@.', '@*.');
-  const r = spawnSync('systemctl', ['list-units', '--all', '--plain', '--no-legend', '--full', '--', pattern], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) return unavailable(`systemctl list-units ${pattern} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
-  if (r.status !== 0) return unavailable(`systemctl list-units ${pattern} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
-  return have(parseUnitList(r.stdout));
+  const out = systemctl('list-units', ['--all', '--plain', '--no-legend', '--full'], template.replace('@.', '@*.'));
+  return out.ok ? have(parseUnitList(out.value)) : out;
 }
 
 export interface ManagerCeiling {
