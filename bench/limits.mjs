@@ -22,6 +22,10 @@ if (process.argv[2] === '--inner') {
     'limits --raw -o NAME,HOLDERS': [BIN, ['limits', '--raw', '-o', 'NAME,HOLDERS']],
     // check reads the queues and their holders (a queue unlinked but still open counts), not their files.
     'check --maxmsg 10 --msgsize 100': [BIN, ['check', '--maxmsg', '10', '--msgsize', '100'], false, true],
+    // The floor: node, the addon and its one read of the mount, and nothing else
+    // (with each queue file read, as limits does for NOTIFY_PID; and without).
+    'floor: node + addon scan': [process.execPath, ['-e', `require(${JSON.stringify(ADDON)}).mqReadDir(${JSON.stringify(process.env.BENCH_DIR)}, true)`]],
+    'floor: node + addon scan, no files': [process.execPath, ['-e', `require(${JSON.stringify(ADDON)}).mqReadDir(${JSON.stringify(process.env.BENCH_DIR)}, false)`]],
     ...(process.env.BENCH_BEFORE
       ? {
           'before: limits': [process.env.BENCH_BEFORE, ['limits'], true],
@@ -45,7 +49,7 @@ if (process.argv[2] === '--inner') {
   console.log(`median of ${RUNS} interleaved runs, ${process.env.BENCH_SEEN} queues in the namespace, node ${process.version}`);
   for (const [k, xs] of Object.entries(samples)) {
     const m = median(xs);
-    console.log(`${k.padEnd(32)} ${m.toFixed(1).padStart(8)} ms  ${(m / base).toFixed(2)}×  (${(m - base).toFixed(1)} ms over node -e 0)`);
+    console.log(`${k.padEnd(36)} ${m.toFixed(1).padStart(8)} ms  ${(m / base).toFixed(2)}×  (${(m - base).toFixed(1)} ms over node -e 0)`);
   }
   // Issue 12's target for limits at 10,000 queues, text and JSON.
   let over = false;
@@ -55,6 +59,8 @@ if (process.argv[2] === '--inner') {
     over ||= ratio > 1.5;
     console.log(`${`${k}, ${process.env.BENCH_SEEN} queues`.padEnd(58)} ${ratio.toFixed(2)}×  target ≤ 1.5×  ${ratio <= 1.5 ? 'OK' : 'OVER TARGET'}`);
   }
+  const floor = median(samples['floor: node + addon scan']) / base;
+  console.log(`${'floor: node, the addon and its scan, nothing else'.padEnd(58)} ${floor.toFixed(2)}×  (what no limits run can go below here)`);
   process.exit(over ? 1 : 0);
 }
 
@@ -71,7 +77,7 @@ const create = (uid) =>
     for (let i = 0; i < ${per}; i++) { const r = a.mqOpen("/bench-${uid}-" + i, c.O_RDWR|c.O_CREAT, 0o600, { maxmsg: 1, msgsize: 128 }); if (!r.ok) { console.error(r.errno); process.exit(1); } a.mqClose(r.fd); }'`;
 const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"; echo ${QUEUES + 100} > /proc/sys/fs/mqueue/queues_max
 ${uids.map(create).join('\n')}
-export BENCH_SEEN=$(ls "$d" | wc -l)
+export BENCH_SEEN=$(ls "$d" | wc -l) BENCH_DIR="$d"
 ${process.execPath} ${fileURLToPath(import.meta.url)} --inner
 rm -f "$d"/*`;
 const r = spawnSync('unshare', ['--ipc', '--mount', '--fork', 'bash', '-c', script], { stdio: 'inherit' });

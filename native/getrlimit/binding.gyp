@@ -10,6 +10,7 @@
         "src/exec.cc",
         "src/queuedir.cc",
         "src/holders.cc",
+        "src/processes.cc",
         "src/sysv.cc",
         "src/nsfs.cc",
         "src/measure.cc",

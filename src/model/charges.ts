@@ -5,7 +5,7 @@
 // target's own level is checked against its soft RLIMIT_MSGQUEUE; every level
 // above against the ceiling recorded when the user namespace below it was
 // created, which /proc never shows.
-import type { Snapshot, UserNamespaceInfo } from '../snapshot.js';
+import type { Avail, QueueAttr, Snapshot, UserNamespaceInfo } from '../snapshot.js';
 import type { KernelEra } from './era.js';
 import { countedQueues, queueCharge } from './usage.js';
 
@@ -52,7 +52,27 @@ interface Namespaced {
   command: string | null;
   /** The owning user namespace's chain (owner first); null when unknown. */
   ownerChain: UserNamespaceInfo[] | null;
-  queues: Array<{ uid: number; bytes: number | undefined }>;
+  /** Its queues by file owner: a namespace with 10,000 queues has a handful of owners, and each level looks at every namespace. */
+  byUid: Map<number, UidGroup>;
+}
+
+interface UidGroup {
+  queues: number;
+  bytes: number;
+  unsized: number;
+}
+
+function groupByUid(queues: Iterable<{ uid: number; attr: Avail<Pick<QueueAttr, 'maxmsg' | 'msgsize'>> }>, era: KernelEra, wordBits: 32 | 64): Map<number, UidGroup> {
+  const byUid = new Map<number, UidGroup>();
+  for (const q of queues) {
+    let g = byUid.get(q.uid);
+    if (g === undefined) byUid.set(q.uid, (g = { queues: 0, bytes: 0, unsized: 0 }));
+    const bytes = queueCharge(q, era, wordBits);
+    g.queues++;
+    if (bytes === undefined) g.unsized++;
+    else g.bytes += bytes;
+  }
+  return byUid;
 }
 
 function chainOf(start: number, table: Map<number, UserNamespaceInfo>): UserNamespaceInfo[] | null {
@@ -117,7 +137,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
       pid: t.self ? null : t.pid,
       command: t.command.ok ? t.command.value : null,
       ownerChain: owner === undefined ? null : chainOf(owner, table),
-      queues: countedQueues(snap.queues.value).map((q) => ({ uid: q.uid, bytes: queueCharge(q, era, wordBits) })),
+      byUid: groupByUid(countedQueues(snap.queues.value), era, wordBits),
     });
   } else {
     // Why it cannot be listed is said where the listing is used (queues in use); here, only that it is missing.
@@ -141,7 +161,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
         pid: ns.pid,
         command: ns.command,
         ownerChain: ns.ownerUserNs.ok ? chainOf(ns.ownerUserNs.value, table) : null,
-        queues: ns.queues.value.map((q) => ({ uid: q.uid, bytes: queueCharge(q, era, wordBits) })),
+        byUid: groupByUid(ns.queues.value, era, wordBits),
       });
     }
   }
@@ -154,18 +174,18 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
     for (const ns of spaces) {
       const holder: Holder = { ipcInode: ns.ipcInode, own: ns.own, pid: ns.pid, command: ns.command, queues: 0, bytes: 0, unsized: 0 };
       let ambiguous = false;
-      for (const q of ns.queues) {
+      for (const [fileUid, g] of ns.byUid) {
         // Without the chains, only the target's own namespace at its own level can be matched (by file owner).
         const key =
-          level.userNs !== null && ns.ownerChain ? uidAtLevel(ns.ownerChain, q.uid, level.userNs) : level.depth === 0 && ns.own ? q.uid : null;
+          level.userNs !== null && ns.ownerChain ? uidAtLevel(ns.ownerChain, fileUid, level.userNs) : level.depth === 0 && ns.own ? fileUid : null;
         if (key === null) {
           ambiguous = true;
           continue;
         }
         if (key !== level.uid) continue;
-        holder.queues++;
-        if (q.bytes === undefined) holder.unsized++;
-        else holder.bytes += q.bytes;
+        holder.queues += g.queues;
+        holder.unsized += g.unsized;
+        holder.bytes += g.bytes;
       }
       if (ambiguous) gaps.push(`which uid the queues of IPC namespace ${ns.ipcInode ?? '?'} are charged to at level ${level.depth} cannot be told (its user namespace chain is not fully visible)`);
       if (holder.queues > 0) {

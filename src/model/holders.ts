@@ -124,11 +124,14 @@ export type HoldersResult =
 
 const METHODS = ['signal', 'none', 'thread'] as const;
 
+/** Shared: the leak search asks this of every queue in a listing of 10,000. */
+const NOT_REGISTERED: NotifyState = Object.freeze({ kind: 'none' });
+
 export function notifyState(n: Avail<QueueNotify> | undefined): NotifyState {
   if (n === undefined) return { kind: 'unknown', reason: 'the queue file was not read (holders were not asked for)' };
   if (!n.ok) return { kind: 'unknown', reason: n.reason };
   const { notify, signo, pid } = n.value;
-  if (notify === 0 && signo === 0 && pid === 0) return { kind: 'none' };
+  if (notify === 0 && signo === 0 && pid === 0) return NOT_REGISTERED;
   return { kind: 'registered', method: METHODS[notify] ?? 'signal', signo: notify === 0 ? signo : null, pid: pid > 0 ? pid : null };
 }
 

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../snapshot.js';
+import type { QueueInfo, Snapshot } from '../snapshot.js';
 import { queueCost } from './cost.js';
 import { type KernelEra, kernelEra } from './era.js';
 import { type UidCharges, uidCharges } from './charges.js';
@@ -10,8 +10,8 @@ export interface LimitsAnalysis {
   usage: NamespaceUsage;
   /** What one queue of the kernel's own default size (10 × 8192) costs here. */
   defaultQueueCost: number;
-  /** The charge of each listed queue, by name; undefined where its attrs could not be read. */
-  charges: Map<string, number | undefined>;
+  /** The charge of a listed queue; undefined where its attrs could not be read. A function, not a table: the report needs a few of 10,000. */
+  chargeOf: (q: QueueInfo) => number | undefined;
   /** The target uid's queue memory at each user-namespace level, over every IPC namespace seen. */
   uid: UidCharges;
 }
@@ -23,13 +23,12 @@ export function kernelModel(snap: Pick<Snapshot, 'kernel'>): { era: KernelEra; w
 
 export function analyseLimits(snap: Snapshot): LimitsAnalysis {
   const { era, wordBits } = kernelModel(snap);
-  const queues = snap.queues.ok ? snap.queues.value.queues : [];
   return {
     era,
     wordBits,
     usage: namespaceUsage(snap, era, wordBits),
     defaultQueueCost: queueCost(10, 8192, era, wordBits).bytes,
-    charges: new Map(queues.map((q) => [q.name, queueCharge(q, era, wordBits)])),
+    chargeOf: (q) => queueCharge(q, era, wordBits),
     uid: uidCharges(snap, era, wordBits),
   };
 }

@@ -132,8 +132,11 @@ function jsScan(device: number, names: Set<string>, budgetMs: number): Avail<Raw
   return have(out);
 }
 
+/** Most queues have no holder: they share one empty list. */
+const NO_HOLDERS: QueueHolder[] = Object.freeze([]) as unknown as QueueHolder[];
+
 function holdersOf(matches: FdMatch[] | undefined, comm: Map<number, string | null>): QueueHolder[] {
-  if (matches === undefined) return [];
+  if (matches === undefined) return NO_HOLDERS;
   const byPid = new Map<number, number[]>();
   for (const m of matches) {
     const fds = byPid.get(m.pid);
@@ -203,10 +206,15 @@ export function scanHolders(listing: QueueListing, addon: () => Avail<NativeAddo
     const c = readText(`/proc/${m.pid}/comm`);
     comm.set(m.pid, c.ok ? c.value.replace(/\n$/, '') : null);
   }
-  const listed = new Set(listing.queues.map((q) => q.ino));
   // The listing was just read for this scan: its queue objects are filled in place (10,000 copies cost more than the scan).
   const queues: QueueInfo[] = listing.queues;
-  for (const q of queues) q.holders = holdersOf(byIno.get(q.ino!), comm);
+  // The held inodes that have a name: a few, where a set of every listed inode would hold 10,000.
+  const listed = new Set<number>();
+  for (const q of queues) {
+    const ms = byIno.get(q.ino!);
+    if (ms !== undefined) listed.add(q.ino!);
+    q.holders = holdersOf(ms, comm);
+  }
 
   const unlinked: UnlinkedQueue[] = [];
   for (const [ino, ms] of byIno) {

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { type Avail, type Rlimit, have, unavailable } from '../snapshot.js';
 import { namespaceOf, parseLimitsRow, PROC_IPC_INIT_INO } from './process.js';
 import { errorReason, readText } from './procfs.js';
+import { type NativeAddon, PROC_SCAN_FIELDS } from './native.js';
 
 export interface ProcessSeen {
   pid: number;
@@ -19,8 +20,26 @@ export interface ProcessScan {
 
 const REAL_UID = /^Uid:\s+(\d+)\s+\d+\s+\d+\s+\d+\s*$/m;
 
-/** One pass over /proc: each process's IPC namespace and real uid. */
-export function scanProcesses(): Avail<ProcessScan> {
+/**
+ * One pass over /proc: each process's IPC namespace and real uid. The addon
+ * does it in one call (1.5 ms for 66 processes, against 3.5-4.6 ms here in JS,
+ * at every probe of the daemon); without it, the same in JS.
+ */
+export function scanProcesses(addon: Avail<NativeAddon>): Avail<ProcessScan> {
+  if (addon.ok && addon.value.procScan) {
+    const r = addon.value.procScan();
+    if (!r.ok) return unavailable(`cannot list /proc (${r.errno})`);
+    const W = PROC_SCAN_FIELDS.length;
+    if (r.width === W) {
+      const processes: ProcessSeen[] = [];
+      for (let at = 0; at < r.rows.length; at += W) processes.push({ pid: r.rows[at]!, ipcInode: r.rows[at + 1]!, realUid: r.rows[at + 2]! });
+      return have({ processes, skipped: r.skipped });
+    }
+  }
+  return scanProcessesJs();
+}
+
+export function scanProcessesJs(): Avail<ProcessScan> {
   let entries: string[];
   try {
     entries = readdirSync('/proc');

@@ -26,6 +26,18 @@ export const MQ_DIR_FIELDS = ['uid', 'gid', 'mode', 'qsize', 'maxmsg', 'msgsize'
 /** Columns of ProcFdScan.matches (keep in step with holders.cc). */
 export const PROC_FD_FIELDS = ['pid', 'fd', 'ino', 'uid', 'gid', 'mode'] as const;
 
+/** Columns of procScan's rows, in the addon's order (native/getrlimit/src/processes.cc). */
+export const PROC_SCAN_FIELDS = ['pid', 'ipcInode', 'realUid'] as const;
+
+/** Every process's IPC namespace and real uid, as columns. */
+export interface ProcScan {
+  width: number;
+  /** n × PROC_SCAN_FIELDS.length numbers. */
+  rows: Float64Array;
+  /** Processes that exited, or hid their namespace or status, while being read. */
+  skipped: number;
+}
+
 /** An mqueue mount read in one call, as columns: N-API objects per queue would cost more than the syscalls. */
 export interface MqDir {
   count: number;
@@ -120,6 +132,8 @@ export interface NativeAddon {
   mqReadDirAsync?(dir: string, details?: boolean): Promise<Result<MqDir>>;
   /** The descriptors on these devices' regular files in every process of /proc, within budgetMs. */
   procFdScan?(devices: number[], budgetMs: number): Result<ProcFdScan>;
+  /** Absent from an addon built before it. */
+  procScan?(): Result<ProcScan>;
   /** msgget(2). key: a signed int, or above 2^31 as its 32-bit pattern; flags: mode | IPC_CREAT | IPC_EXCL. */
   msgget(key: number, flags: number): Result<{ msqid: number }>;
   /**

@@ -272,6 +272,15 @@ const cannotList = (dir: string, err: unknown) => unavailable<never>(`queue usag
 /** readAllNative's answer when the addon predates its columns: the caller reads queue by queue instead. */
 const STALE_ADDON = unavailable<never>('the native addon is older than its JavaScript side (rebuild it: node native/getrlimit/build.mjs)');
 
+/**
+ * Values most queues share, made once: every object of a 10,000-queue listing
+ * survives until exit, so each one a queue does not allocate is one the young
+ * generation does not copy (two scavenges of these objects were a third of
+ * `limits` at that size). Frozen, since many queues hold the same one.
+ */
+const NOTHING_QUEUED: Avail<number> = Object.freeze(have(0));
+const NOT_REGISTERED: Avail<QueueNotify> = Object.freeze(have(Object.freeze({ notify: 0, signo: 0, pid: 0 })));
+
 /** The addon reads the whole mount in one call: 10,000 queues in tens of milliseconds. */
 function readAllNative(dir: string, addon: NativeAddon, details: boolean): Avail<QueueInfo[]> {
   const r = addon.mqReadDir(dir, details);
@@ -282,31 +291,40 @@ function readAllNative(dir: string, addon: NativeAddon, details: boolean): Avail
   const errnoOf = new Map(r.errors);
   const f = r.fields;
   const queues: QueueInfo[] = [];
+  // Queues an application makes come in runs of one size (and the rows are in name order): one attr object per run.
+  let attr: Avail<QueueAttr> | undefined;
   for (let i = 0; i < r.count; i++) {
     const at = i * W;
     const errno = errnoOf.get(i);
     // Unlinked while being read: gone, not unreadable.
     if (Number.isNaN(f[at]) || errno === 'ENOENT') continue;
-    const q: QueueInfo = {
+    const qsize = f[at + 3]!;
+    const maxmsg = f[at + 4]!, msgsize = f[at + 5]!, curmsgs = f[at + 6]!;
+    if (Number.isNaN(maxmsg)) attr = unavailable(`cannot open ${dir}/${names[i]} (${errno ?? 'unknown'})`);
+    else if (!attr?.ok || attr.value.maxmsg !== maxmsg || attr.value.msgsize !== msgsize || attr.value.curmsgs !== curmsgs) {
+      attr = Object.freeze(have(Object.freeze({ maxmsg, msgsize, curmsgs })));
+    }
+    // Every field in one literal: a property added later would give each of 10,000 objects a second backing store.
+    queues.push({
       name: names[i]!,
       uid: f[at]!,
       gid: f[at + 1]!,
       mode: f[at + 2]!,
-      qsize: Number.isNaN(f[at + 3]) ? unavailable(`cannot read ${dir}/${names[i]} (${errno ?? 'no QSIZE'})`) : have(f[at + 3]!),
-      attr: Number.isNaN(f[at + 4])
-        ? unavailable(`cannot open ${dir}/${names[i]} (${errno ?? 'unknown'})`)
-        : have({ maxmsg: f[at + 4]!, msgsize: f[at + 5]!, curmsgs: f[at + 6]! }),
+      qsize: Number.isNaN(qsize) ? unavailable(`cannot read ${dir}/${names[i]} (${errno ?? 'no QSIZE'})`) : qsize === 0 ? NOTHING_QUEUED : have(qsize),
+      attr,
       ino: f[at + 7]!,
       mtimeMs: f[at + 8]!,
       ctimeMs: f[at + 9]!,
-    };
-    if (details) {
-      q.notify = Number.isNaN(f[at + 10])
-        ? unavailable(`cannot read ${dir}/${names[i]} (${errno ?? 'no NOTIFY, SIGNO and NOTIFY_PID in it'})`)
-        : have({ notify: f[at + 10]!, signo: f[at + 11]!, pid: f[at + 12]! });
-    }
-    queues.push(q);
+      notify: details ? notifyAt(f, at, () => `cannot read ${dir}/${names[i]} (${errno ?? 'no NOTIFY, SIGNO and NOTIFY_PID in it'})`) : undefined,
+      holders: undefined,
+    });
   }
   // Already in byte order of the names (the addon sorts them).
   return have(queues);
+}
+
+function notifyAt(f: Float64Array, at: number, reason: () => string): Avail<QueueNotify> {
+  const notify = f[at + 10]!, signo = f[at + 11]!, pid = f[at + 12]!;
+  if (Number.isNaN(notify)) return unavailable(reason());
+  return notify === 0 && signo === 0 && pid === 0 ? NOT_REGISTERED : have({ notify, signo, pid });
 }

@@ -157,7 +157,7 @@ export function renderQueueList(snap: Snapshot, opts: QueueListOptions, context?
   const rows: string[][] = [];
   if (opts.headings) rows.push([...opts.columns]);
   for (const q of snap.queues.value.queues) {
-    const cells = queueRow(opts.columns, q, a.charges.get(q.name), ctx);
+    const cells = queueRow(opts.columns, q, a.chargeOf(q), ctx);
     rows.push(opts.raw ? cells.map(rawEscape) : cells);
   }
   if (rows.length === 0) return { text: '', problem: null };
@@ -226,7 +226,7 @@ function otherNamespaceLines(snap: Snapshot): string[] {
 
 export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): string {
   const a = analyseLimits(snap);
-  const { era, wordBits, usage, defaultQueueCost, charges } = a;
+  const { era, wordBits, usage, defaultQueueCost, chargeOf } = a;
   const D = KERNEL_DEFAULTS;
   const m = snap.mqueue;
   const t = snap.target;
@@ -286,17 +286,17 @@ export function renderLimitsText(snap: Snapshot, definite_?: LimitsContext): str
     const ctx = { now: Number.isNaN(taken) ? null : taken, style: 'report' as const, escape: true };
     const rows = [DEFAULT_QUEUE_COLUMNS.map((c, i) => (i === 0 ? `  ${c}` : c))];
     const all = snap.queues.value.queues;
-    const shown = definite_?.all || all.length <= TOP_QUEUES ? all : largest(all, charges, TOP_QUEUES);
+    const shown = definite_?.all || all.length <= TOP_QUEUES ? all : largest(all, chargeOf, TOP_QUEUES);
     if (shown !== all) out[out.length - 1] += `: the ${TOP_QUEUES} largest by charge of ${num(all.length)}`;
     for (const q of shown) {
-      const row = queueRow(DEFAULT_QUEUE_COLUMNS, q, charges.get(q.name), ctx);
+      const row = queueRow(DEFAULT_QUEUE_COLUMNS, q, chargeOf(q), ctx);
       row[0] = `  ${row[0]}`;
       rows.push(row);
     }
     out.push(...table(rows));
     if (shown !== all) {
       const rest = all.length - shown.length;
-      const bytes = all.reduce((n, q) => n + (charges.get(q.name) ?? 0), 0) - shown.reduce((n, q) => n + (charges.get(q.name) ?? 0), 0);
+      const bytes = all.reduce((n, q) => n + (chargeOf(q) ?? 0), 0) - shown.reduce((n, q) => n + (chargeOf(q) ?? 0), 0);
       out.push(`  … and ${num(rest)} more, charged ${num(bytes)} bytes together: mq-doctor limits --all, or the list alone: mq-doctor limits -o NAME,UID,CHARGED`);
     }
     const unsized = snap.queues.value.queues.find((q) => !q.attr.ok);
@@ -395,7 +395,7 @@ function sysvLines(snap: Snapshot): string[] {
 }
 
 /** The n queues charged most (unsized ones last), largest first, by name among equals. */
-function largest(queues: QueueInfo[], charges: Map<string, number | undefined>, n: number): QueueInfo[] {
-  const charge = (q: QueueInfo) => charges.get(q.name) ?? -1;
+function largest(queues: QueueInfo[], chargeOf: (q: QueueInfo) => number | undefined, n: number): QueueInfo[] {
+  const charge = (q: QueueInfo) => chargeOf(q) ?? -1;
   return firstK(queues, n, (a, b) => charge(b) - charge(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

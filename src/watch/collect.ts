@@ -5,6 +5,7 @@ import { probeKernel } from '../probe/kernel.js';
 import { type NamespaceView, probeNamespace } from '../probe/index.js';
 import { msgqueueLimitOf, type ProcessSeen, scanProcesses } from '../probe/namespaces.js';
 import { namespaceOf, PROC_IPC_INIT_INO } from '../probe/process.js';
+import { loadNative } from '../probe/native.js';
 import type { RlimValue } from '../snapshot.js';
 import type { WatchSnapshot } from './analyse.js';
 
@@ -22,7 +23,7 @@ export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot,
   const namespaces: NamespaceView[] = [];
   // The queues are read on libuv threads: the processes are scanned meanwhile.
   const ownView = own.ok ? probeNamespace(own.value.inode, own.value.initial, undefined) : undefined;
-  const scan = scanProcesses();
+  const scan = scanProcesses(loadNative());
   if (ownView) namespaces.push(await ownView);
   else if (!own.ok) errors.push({ kind: 'namespace', message: own.reason });
 

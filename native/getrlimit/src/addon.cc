@@ -46,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mqd::InitExec(env, exports);
   mqd::InitQueueDir(env, exports);
   mqd::InitHolders(env, exports);
+  mqd::InitProcesses(env, exports);
   mqd::InitSysv(env, exports);
   mqd::InitNsfs(env, exports);
   mqd::InitMeasure(env, exports);

@@ -31,6 +31,7 @@ void InitMqueue(Napi::Env env, Napi::Object exports);
 void InitExec(Napi::Env env, Napi::Object exports);
 void InitQueueDir(Napi::Env env, Napi::Object exports);
 void InitHolders(Napi::Env env, Napi::Object exports);
+void InitProcesses(Napi::Env env, Napi::Object exports);
 void InitSysv(Napi::Env env, Napi::Object exports);
 void InitNsfs(Napi::Env env, Napi::Object exports);
 void InitMeasure(Napi::Env env, Napi::Object exports);
