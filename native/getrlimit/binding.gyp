@@ -11,6 +11,7 @@
         "src/queuedir.cc",
         "src/holders.cc",
         "src/processes.cc",
+        "src/procfs.cc",
         "src/sysv.cc",
         "src/nsfs.cc",
         "src/measure.cc",

@@ -6,6 +6,8 @@
 
 #include <napi.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 
@@ -25,6 +27,11 @@ bool IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t 
             int64_t* out);
 // A JS string without NUL: the C side would silently cut it there.
 bool StringArg(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+
+// A /proc entry name that is a PID (or a descriptor number): digits only, at least one.
+bool AllDigits(const char* s);
+// One read(2) of at most size - 1 bytes of a small file (a /proc text), NUL-terminated; -1 with errno set on failure.
+ssize_t ReadSmallFile(const char* path, char* buf, size_t size);
 
 void InitRlimit(Napi::Env env, Napi::Object exports);
 void InitMqueue(Napi::Env env, Napi::Object exports);

@@ -32,14 +32,6 @@ namespace {
 // Columns of `matches`; keep in step with PROC_FD_FIELDS in src/probe/native.ts.
 enum MatchField { kPid, kFd, kIno, kUid, kGid, kMode, kMatchFields };
 
-bool Numeric(const char* s) {
-  if (*s == '\0') return false;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return false;
-  }
-  return true;
-}
-
 double NowMs() {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -52,13 +44,8 @@ constexpr unsigned long kPfKthread = 0x00200000;
 bool KernelThread(long pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   char buf[1024];
-  const ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
+  if (ReadSmallFile(path, buf, sizeof buf) <= 0) return false;
   // The command may hold spaces and parentheses: the fields start after the last ')'.
   const char* p = std::strrchr(buf, ')');
   if (p == nullptr) return false;
@@ -131,7 +118,7 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
   bool truncated = false;
   char path[64];
   for (struct dirent* e = readdir(proc); e != nullptr; e = readdir(proc)) {
-    if (!Numeric(e->d_name)) continue;
+    if (!AllDigits(e->d_name)) continue;
     const long pid = std::strtol(e->d_name, nullptr, 10);
     if (pid == self) continue;
     if (NowMs() - started > static_cast<double>(budget)) {
@@ -154,7 +141,7 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
     }
     processes++;
     for (struct dirent* f = readdir(fds); f != nullptr; f = readdir(fds)) {
-      if (!Numeric(f->d_name)) continue;
+      if (!AllDigits(f->d_name)) continue;
       descriptors++;
       FileId id;
       // Closed meanwhile: it holds nothing.

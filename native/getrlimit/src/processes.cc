@@ -5,7 +5,6 @@
 // kernel writing the status file, so a probe's fixed cost does not grow with
 // the processes as fast.
 #include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,18 +23,10 @@ namespace {
 // Columns of `rows`; keep in step with PROC_SCAN_FIELDS in src/probe/native.ts.
 enum ProcField { kPid, kIpcInode, kRealUid, kProcFields };
 
-bool Digits(const char* s) {
-  if (*s == '\0') return false;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return false;
-  }
-  return true;
-}
-
 // "ipc:[4026531839]" (fs/nsfs.c ns_get_name).
-bool IpcInode(const char* pid, uint64_t* out) {
+bool IpcInode(long pid, uint64_t* out) {
   char path[64], link[64];
-  std::snprintf(path, sizeof path, "/proc/%s/ns/ipc", pid);
+  std::snprintf(path, sizeof path, "/proc/%ld/ns/ipc", pid);
   const ssize_t n = readlink(path, link, sizeof link - 1);
   if (n <= 0) return false;
   link[n] = '\0';
@@ -43,17 +34,12 @@ bool IpcInode(const char* pid, uint64_t* out) {
 }
 
 // The first of the four uids on the "Uid:" line (fs/proc/array.c task_state: real, effective, saved, fs).
-bool RealUid(const char* pid, uint64_t* out) {
+bool RealUid(long pid, uint64_t* out) {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%s/status", pid);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  std::snprintf(path, sizeof path, "/proc/%ld/status", pid);
   // The Uid line comes ninth, well within the first 1 KB; the file is generated whole at the first read anyway.
   char buf[1024];
-  const ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
+  if (ReadSmallFile(path, buf, sizeof buf) <= 0) return false;
   const char* line = std::strstr(buf, "\nUid:");
   return line != nullptr && std::sscanf(line + 5, "%" SCNu64, out) == 1;
 }
@@ -69,13 +55,14 @@ Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   std::vector<double> rows;
   uint32_t skipped = 0;
   for (struct dirent* e = readdir(proc); e != nullptr; e = readdir(proc)) {
-    if (!Digits(e->d_name)) continue;
+    if (!AllDigits(e->d_name)) continue;
+    const long pid = std::strtol(e->d_name, nullptr, 10);
     uint64_t ino, uid;
-    if (!IpcInode(e->d_name, &ino) || !RealUid(e->d_name, &uid)) {
+    if (!IpcInode(pid, &ino) || !RealUid(pid, &uid)) {
       skipped++;
       continue;
     }
-    rows.push_back(static_cast<double>(std::strtol(e->d_name, nullptr, 10)));
+    rows.push_back(static_cast<double>(pid));
     rows.push_back(static_cast<double>(ino));
     rows.push_back(static_cast<double>(uid));
   }
