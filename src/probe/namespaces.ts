@@ -39,7 +39,8 @@ export function scanProcesses(addon: Avail<NativeAddon>): Avail<ProcessScan> {
   return scanProcessesJs();
 }
 
-export function scanProcessesJs(): Avail<ProcessScan> {
+/** The same in JS: a readlink and a whole status file per process. */
+function scanProcessesJs(): Avail<ProcessScan> {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
