@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { roundRatio } from './lib/rounds.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/mq-doctor.cjs', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
@@ -86,16 +87,9 @@ const targets = [
 ];
 console.log('');
 let over = false;
-// Each round's own ratio (the command against the baseline of the same round,
-// seconds apart): this VM's speed drifts by ±10% over a minute, which a ratio
-// of two medians taken over the whole run does not cancel. The median of the
-// rounds' ratios is judged; p25-p75 shows how much the rounds agree.
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 for (const [name, baseline, target] of targets) {
-  const ratios = samples[name].map((t, i) => t / samples[baseline][i]);
-  const ratio = quantile(ratios, 0.5);
+  const { ratio, spread } = roundRatio(samples[name], samples[baseline]);
   over ||= ratio > target;
-  const spread = `(rounds p25-p75 ${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)})`;
   console.log(`${name.padEnd(58)} ${ratio.toFixed(2)}× ${spread}  target ≤ ${target}×  ${ratio <= target ? 'OK' : 'OVER TARGET'}`);
 }
 process.exitCode = over ? 1 : 0;

@@ -7,6 +7,7 @@
 //   (its addon: BENCH_BEFORE_ADDON=/path/getrlimit.node)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { roundRatio } from './lib/rounds.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/mq-doctor.cjs', import.meta.url));
 const ADDON = fileURLToPath(new URL('../native/getrlimit/build/Release/getrlimit.node', import.meta.url));
@@ -54,12 +55,7 @@ if (process.argv[2] === '--inner') {
   // Issue 12's target for limits at 10,000 queues, text and JSON.
   let over = false;
   console.log('');
-  // Each round's own ratio, as in bench/check.mjs: the VM's speed drifts over a run.
-  const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-  const rounds = (k) => {
-    const ratios = samples[k].map((t, i) => t / samples['node -e 0 (baseline)'][i]);
-    return { ratio: quantile(ratios, 0.5), spread: `(rounds p25-p75 ${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)})` };
-  };
+  const rounds = (k) => roundRatio(samples[k], samples['node -e 0 (baseline)']);
   for (const k of ['limits', 'limits --json']) {
     const { ratio, spread } = rounds(k);
     over ||= ratio > 1.5;

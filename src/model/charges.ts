@@ -5,9 +5,9 @@
 // target's own level is checked against its soft RLIMIT_MSGQUEUE; every level
 // above against the ceiling recorded when the user namespace below it was
 // created, which /proc never shows.
-import type { Avail, QueueAttr, Snapshot, UserNamespaceInfo } from '../snapshot.js';
+import type { Snapshot, UserNamespaceInfo } from '../snapshot.js';
 import type { KernelEra } from './era.js';
-import { countedQueues, queueCharge } from './usage.js';
+import { countedQueues, type UidUsage, usageByUid } from './usage.js';
 
 export interface Holder {
   /** The IPC namespace's inode; null when unknown. */
@@ -53,26 +53,7 @@ interface Namespaced {
   /** The owning user namespace's chain (owner first); null when unknown. */
   ownerChain: UserNamespaceInfo[] | null;
   /** Its queues by file owner: a namespace with 10,000 queues has a handful of owners, and each level looks at every namespace. */
-  byUid: Map<number, UidGroup>;
-}
-
-interface UidGroup {
-  queues: number;
-  bytes: number;
-  unsized: number;
-}
-
-function groupByUid(queues: Iterable<{ uid: number; attr: Avail<Pick<QueueAttr, 'maxmsg' | 'msgsize'>> }>, era: KernelEra, wordBits: 32 | 64): Map<number, UidGroup> {
-  const byUid = new Map<number, UidGroup>();
-  for (const q of queues) {
-    let g = byUid.get(q.uid);
-    if (g === undefined) byUid.set(q.uid, (g = { queues: 0, bytes: 0, unsized: 0 }));
-    const bytes = queueCharge(q, era, wordBits);
-    g.queues++;
-    if (bytes === undefined) g.unsized++;
-    else g.bytes += bytes;
-  }
-  return byUid;
+  byUid: Map<number, UidUsage>;
 }
 
 function chainOf(start: number, table: Map<number, UserNamespaceInfo>): UserNamespaceInfo[] | null {
@@ -137,7 +118,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
       pid: t.self ? null : t.pid,
       command: t.command.ok ? t.command.value : null,
       ownerChain: owner === undefined ? null : chainOf(owner, table),
-      byUid: groupByUid(countedQueues(snap.queues.value), era, wordBits),
+      byUid: usageByUid(countedQueues(snap.queues.value), era, wordBits),
     });
   } else {
     // Why it cannot be listed is said where the listing is used (queues in use); here, only that it is missing.
@@ -161,7 +142,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
         pid: ns.pid,
         command: ns.command,
         ownerChain: ns.ownerUserNs.ok ? chainOf(ns.ownerUserNs.value, table) : null,
-        byUid: groupByUid(ns.queues.value, era, wordBits),
+        byUid: usageByUid(ns.queues.value, era, wordBits),
       });
     }
   }
@@ -184,7 +165,7 @@ export function uidCharges(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): U
         }
         if (key !== level.uid) continue;
         holder.queues += g.queues;
-        holder.unsized += g.unsized;
+        holder.unsized += g.unknownQueues;
         holder.bytes += g.bytes;
       }
       if (ambiguous) gaps.push(`which uid the queues of IPC namespace ${ns.ipcInode ?? '?'} are charged to at level ${level.depth} cannot be told (its user namespace chain is not fully visible)`);

@@ -38,28 +38,29 @@ export function rowCharge(rows: { maxmsg: Float64Array; msgsize: Float64Array },
   return Number.isNaN(maxmsg) ? undefined : queueCostBytes(maxmsg, rows.msgsize[i]!, era, wordBits);
 }
 
+/** Queues of one listing by file owner, each owner's count and charge: the one pass both the usage and the charge levels take. */
+export function usageByUid(queues: Iterable<{ uid: number; attr: Avail<Pick<QueueAttr, 'maxmsg' | 'msgsize'>> }>, era: KernelEra, wordBits: 32 | 64): Map<number, UidUsage> {
+  const byUid = new Map<number, UidUsage>();
+  for (const q of queues) {
+    let u = byUid.get(q.uid);
+    if (u === undefined) byUid.set(q.uid, (u = { uid: q.uid, queues: 0, bytes: 0, unknownQueues: 0 }));
+    const charge = queueCharge(q, era, wordBits);
+    u.queues += 1;
+    if (charge === undefined) u.unknownQueues += 1;
+    else u.bytes += charge;
+  }
+  return byUid;
+}
+
 /**
  * The file owner of a queue is the creator's fsuid, while the kernel charges the
  * creator's real uid; the two differ only for set-uid creators.
  */
 export function namespaceUsage(snap: Snapshot, era: KernelEra, wordBits: 32 | 64): NamespaceUsage {
   if (!snap.queues.ok) return { queuesInUse: undefined, byUid: [], unknownReason: snap.queues.reason };
-  const byUid = new Map<number, UidUsage>();
   const all = countedQueues(snap.queues.value);
-  for (const q of all) {
-    const u = byUid.get(q.uid) ?? { uid: q.uid, queues: 0, bytes: 0, unknownQueues: 0 };
-    const charge = queueCharge(q, era, wordBits);
-    u.queues += 1;
-    if (charge === undefined) u.unknownQueues += 1;
-    else u.bytes += charge;
-    byUid.set(q.uid, u);
-  }
   return {
     queuesInUse: all.length,
-    byUid: [...byUid.values()].sort((a, b) => a.uid - b.uid),
+    byUid: [...usageByUid(all, era, wordBits).values()].sort((a, b) => a.uid - b.uid),
   };
-}
-
-export function usageOf(usage: NamespaceUsage, uid: number): UidUsage {
-  return usage.byUid.find((u) => u.uid === uid) ?? { uid, queues: 0, bytes: 0, unknownQueues: 0 };
 }
