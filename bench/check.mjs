@@ -34,7 +34,7 @@ if (process.argv[2] === '--container-inner') {
   process.exit(0);
 }
 
-/** CONTAINER_CASES timed in fresh namespaces (null: not possible here, with why). */
+/** CONTAINER_CASES timed in fresh namespaces: { samples }, or { skipped: why } where they cannot be made here. */
 function containerPhase(ownPidNamespace) {
   if (process.getuid?.() !== 0 || spawnSync('unshare', ['--ipc', '--mount', '--pid', '--fork', '--mount-proc', 'true']).status !== 0) {
     return { skipped: 'needs root and unshare for private IPC, mount and PID namespaces' };
