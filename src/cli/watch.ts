@@ -7,6 +7,7 @@ import { applyPlan } from '../tune/writer.js';
 import { type Analysis, analyse, carryForward, queueStat, transitions, type WatchSnapshot } from '../watch/analyse.js';
 import type { Exposition } from '../watch/exposition.js';
 import { collect } from '../watch/collect.js';
+import type { MqDirCache } from '../probe/native.js';
 import { createMetrics } from '../watch/metrics.js';
 import { type Exporter, SERVER_LIMITS, startExporter } from '../watch/server.js';
 import { loadWebConfig, type WebConfig } from '../watch/web-config.js';
@@ -53,9 +54,10 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
 
+  const queueCaches = new Map<number, MqDirCache>();
   const tick = async () => {
     try {
-      const snap = await collect({ allNamespaces: args.allNamespaces });
+      const snap = await collect({ allNamespaces: args.allNamespaces, queueCaches });
       let drift: Record<string, boolean> | null = null;
       if (profile) {
         try {
@@ -159,8 +161,10 @@ export async function runWatch(args: WatchArgs): Promise<number> {
 }
 
 /** /status of one probe, rendered on its first request and then kept until the next probe. */
-function statusOf({ takenAt, durationMs, errors }: WatchSnapshot, analysis: Analysis): () => string {
+function statusOf({ takenAt, durationMs, errors, namespaces }: WatchSnapshot, analysis: Analysis): () => string {
   let text: string | undefined;
+  // Queues whose attributes this probe took from the last one after a stat (unchanged since: MqDirCache).
+  const unchanged = new Map(namespaces.map((n) => [n.inode, n.queues.ok ? n.queues.value.cached : 0]));
   return () =>
     (text ??= `${JSON.stringify(
       {
@@ -168,7 +172,11 @@ function statusOf({ takenAt, durationMs, errors }: WatchSnapshot, analysis: Anal
         probeMs: durationMs,
         errors,
         ...analysis,
-        namespaces: analysis.namespaces.map((n) => ({ ...n, queues: Array.from({ length: n.queues.count }, (_, i) => queueStat(n.queues, i)) })),
+        namespaces: analysis.namespaces.map((n) => ({
+          ...n,
+          queuesUnchanged: unchanged.get(n.inode) ?? 0,
+          queues: Array.from({ length: n.queues.count }, (_, i) => queueStat(n.queues, i)),
+        })),
       },
       null,
       2,

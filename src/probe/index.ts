@@ -1,7 +1,7 @@
 // The only entry point that reads the system. Nothing here runs at import time.
 import { type Avail, type MqueueSysctls, type QueueListing, type Snapshot, type SysvSysctls, have, unavailable } from '../snapshot.js';
 import { probeKernel } from './kernel.js';
-import { loadNative, nativeStatus } from './native.js';
+import { loadNative, type MqDirCache, nativeStatus } from './native.js';
 import { namespaceOf, PROC_IPC_INIT_INO, processExists, probeProcess } from './process.js';
 import { inIpcNamespaceOf } from './setns.js';
 import { scanOtherNamespaces } from './ipc-scan.js';
@@ -46,11 +46,12 @@ export interface NamespaceView {
 
 /**
  * One IPC namespace as the daemon sees it: sysctls and System V queues from
- * inside it (setns for another one), POSIX queues through its mqueue mount.
+ * inside it (setns for another one), POSIX queues through its mqueue mount
+ * (with `cache`, the daemon's memory of its last read of that namespace).
  */
-export async function probeNamespace(inode: number, initial: boolean, pid: number | undefined): Promise<NamespaceView> {
+export async function probeNamespace(inode: number, initial: boolean, pid: number | undefined, cache?: MqDirCache): Promise<NamespaceView> {
   // The queues first: they are read on libuv threads while this one reads the sysctls.
-  const queues = probeQueueColumns(pid, loadNative);
+  const queues = probeQueueColumns(pid, loadNative, cache);
   const s = pid === undefined ? readOwnNamespace('/proc/sys (this IPC namespace)', true) : sysctlsOfNamespace(pid, true);
   return { inode, initial, pid, mqueue: s.mqueue, sysv: s.sysv, sysvQueues: s.sysvQueues, queues: await queues };
 }

@@ -49,6 +49,13 @@ export interface MqDir {
   fields: Float64Array;
   /** [row, errno name] for each queue that could not be opened or mq_getattr'd. */
   errors: Array<[number, string]>;
+  /** Rows whose attributes came from an MqDirCache, after one stat (absent from an older addon). */
+  cached?: number;
+}
+
+/** mqDirCache()'s opaque handle: what the last read of one mount saw of each queue. */
+export interface MqDirCache {
+  readonly mqDirCache: unique symbol;
 }
 
 /** Every descriptor of every process that lies on one of the given mqueue superblocks, in one call. */
@@ -128,8 +135,14 @@ export interface NativeAddon {
    * Rows in byte order of the names.
    */
   mqReadDir(dir: string, details?: boolean): Result<MqDir>;
-  /** The same on a libuv thread (absent from an addon built before it). A path only: a pool thread is in the process's namespaces, not in one a setns entered. */
-  mqReadDirAsync?(dir: string, details?: boolean): Promise<Result<MqDir>>;
+  /**
+   * The same on a libuv thread (absent from an addon built before it). A path only: a pool thread is in the process's
+   * namespaces, not in one a setns entered. With a cache (not with details), a queue whose inode, mtime and ctime
+   * are those of the last read, and had settled then, is only stat'ed (native/getrlimit/src/queuedir.cc, DirCache).
+   */
+  mqReadDirAsync?(dir: string, details?: boolean, cache?: MqDirCache): Promise<Result<MqDir>>;
+  /** A cache for the reads of one IPC namespace's mount (absent from an addon built before it). */
+  mqDirCache?(): MqDirCache;
   /** The descriptors on these devices' regular files in every process of /proc, within budgetMs. */
   procFdScan?(devices: number[], budgetMs: number): Result<ProcFdScan>;
   /** Absent from an addon built before it. */

@@ -5,12 +5,27 @@ import { probeKernel } from '../probe/kernel.js';
 import { type NamespaceView, probeNamespace } from '../probe/index.js';
 import { msgqueueLimitOf, type ProcessSeen, scanProcesses } from '../probe/namespaces.js';
 import { namespaceOf, PROC_IPC_INIT_INO } from '../probe/process.js';
-import { loadNative } from '../probe/native.js';
+import { loadNative, type MqDirCache } from '../probe/native.js';
 import type { RlimValue } from '../snapshot.js';
 import type { WatchSnapshot } from './analyse.js';
 
 export interface CollectOptions {
   allNamespaces: boolean;
+  /**
+   * What the last probe read of each namespace's queues (by namespace inode),
+   * kept by the daemon from one probe to the next: an idle queue then costs
+   * one stat. Namespaces no longer seen leave it.
+   */
+  queueCaches?: Map<number, MqDirCache>;
+}
+
+function cacheFor(caches: Map<number, MqDirCache> | undefined, inode: number, seen: Set<number>): MqDirCache | undefined {
+  seen.add(inode);
+  const lib = loadNative();
+  if (!caches || !lib.ok || !lib.value.mqDirCache) return undefined;
+  let c = caches.get(inode);
+  if (c === undefined) caches.set(inode, (c = lib.value.mqDirCache()));
+  return c;
 }
 
 /** Processes per uid whose limits are read: enough to find the usual one, bounded on busy hosts. */
@@ -21,8 +36,9 @@ export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot,
   const errors: WatchSnapshot['errors'] = [];
   const own = namespaceOf('self', 'ipc', PROC_IPC_INIT_INO);
   const namespaces: NamespaceView[] = [];
+  const seen = new Set<number>();
   // The queues are read on libuv threads: the processes are scanned meanwhile.
-  const ownView = own.ok ? probeNamespace(own.value.inode, own.value.initial, undefined) : undefined;
+  const ownView = own.ok ? probeNamespace(own.value.inode, own.value.initial, undefined, cacheFor(opts.queueCaches, own.value.inode, seen)) : undefined;
   const scan = scanProcesses(loadNative());
   if (ownView) namespaces.push(await ownView);
   else if (!own.ok) errors.push({ kind: 'namespace', message: own.reason });
@@ -40,7 +56,7 @@ export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot,
       // Any process shows the namespace's sysctls; the queues need one with an mqueue mount.
       let view: NamespaceView | undefined;
       for (const pid of pids.slice(0, 3)) {
-        view = await probeNamespace(inode, inode === PROC_IPC_INIT_INO, pid);
+        view = await probeNamespace(inode, inode === PROC_IPC_INIT_INO, pid, cacheFor(opts.queueCaches, inode, seen));
         if (view.queues.ok) break;
       }
       if (!view) continue;
@@ -48,6 +64,7 @@ export async function collect(opts: CollectOptions): Promise<Omit<WatchSnapshot,
       if (!view.queues.ok) errors.push({ kind: 'queue', message: `namespace ${inode}: ${view.queues.reason}` });
     }
   }
+  for (const inode of opts.queueCaches?.keys() ?? []) if (!seen.has(inode)) opts.queueCaches!.delete(inode);
   for (const ns of namespaces) {
     if (!ns.mqueue.queues_max.ok) errors.push({ kind: 'sysctl', message: `namespace ${ns.inode}: ${ns.mqueue.queues_max.reason}` });
     if (ns.queues.ok && ns.queues.value.unreadable > 0) errors.push({ kind: 'queue', message: `namespace ${ns.inode}: ${ns.queues.value.unreadable} queue(s) could not be read` });

@@ -53,6 +53,38 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     }
   });
 
+  it('takes idle queues from its last probe after one stat each, and sees every send and receive at the next probe', async () => {
+    const d = await startDaemon([], { interval: '250ms' });
+    const inode = spawnSync('readlink', [`/proc/${d.pid}/ns/ipc`], { encoding: 'utf8' }).stdout.trim().replace(/\D/g, '');
+    const node = (code: string) => {
+      const r = inNs(d, [...asUid(CHARGED), process.execPath, '-e', `const a = require(${JSON.stringify(ADDON)}); const c = a.constants; ${code}`]);
+      expect(r.stderr).toBe('');
+    };
+    node(`for (let i = 0; i < 30; i++) { const r = a.mqOpen('/idle' + i, c.O_RDWR|c.O_CREAT, 0o600, { maxmsg: 4, msgsize: 8 }); if (!r.ok) throw new Error(r.errno); a.mqClose(r.fd); }`);
+    const unchanged = async () => ((await (await fetch(`http://127.0.0.1:${d.port}/status`)).json()) as { namespaces: Array<{ queuesUnchanged: number }> }).namespaces[0]!.queuesUnchanged;
+    /** The most queues one of the next probes took from the last (every 16th probe reads them all). */
+    const mostUnchanged = async () => {
+      let most = 0;
+      for (let i = 0; i < 4; i++, await sleep(300)) most = Math.max(most, await unchanged());
+      return most;
+    };
+    // Their stamps settle once the second they were made in has ended and one more has passed.
+    await sleep(2500);
+    expect(await mostUnchanged()).toBe(30);
+    const messages = async (q: string) => {
+      const m = await scrape(d);
+      return [m.value(`mqdoctor_queue_messages{namespace="${inode}",queue="${q}"}`), m.value(`mqdoctor_queue_bytes{namespace="${inode}",queue="${q}"}`)];
+    };
+    node(`const r = a.mqOpen('/idle5', c.O_WRONLY, 0, null); a.mqSend(r.fd, Buffer.from('abc'), 0); a.mqSend(r.fd, Buffer.from('defg'), 0);`);
+    await sleep(600);
+    expect(await messages('/idle5')).toEqual([2, 7]);
+    node(`const r = a.mqOpen('/idle5', c.O_RDONLY, 0, null); a.mqReceive(r.fd, 8);`);
+    await sleep(600);
+    expect(await messages('/idle5')).toEqual([1, 4]);
+    // /idle5 holds a message now: its file is read for QSIZE at every probe, so it is never taken from the last.
+    expect(await mostUnchanged()).toBe(29);
+  }, 30_000);
+
   it('serves /healthz and /status, and nothing that writes', async () => {
     const d = await startDaemon([]);
     expect((await fetch(`http://127.0.0.1:${d.port}/healthz`)).status).toBe(200);
