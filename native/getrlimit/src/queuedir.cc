@@ -395,9 +395,9 @@ class ReadDirWorker : public Napi::AsyncWorker {
     // Details (NOTIFY and the rest) are not cached: mq_notify changes only ctime. A
     // cache another read is using (two probes of one mount at once) is left to it.
     DirCache* c = cache_ != nullptr && !details_ && !cache_->busy.exchange(true) ? cache_ : nullptr;
-    const int64_t offset = Nanos(CLOCK_REALTIME) - Nanos(CLOCK_BOOTTIME);
-    struct timespec started;
-    clock_gettime(CLOCK_REALTIME, &started);
+    // One reading of the wall clock: the second this read began, and its offset from boot time.
+    const int64_t started = Nanos(CLOCK_REALTIME);
+    const int64_t offset = started - Nanos(CLOCK_BOOTTIME);
     if (c != nullptr) {
       scan_.stamped = true;
       scan_.probe = ++c->probes;
@@ -407,7 +407,7 @@ class ReadDirWorker : public Napi::AsyncWorker {
     err_ = ScanDir(dir_, details_, &scan_);
     if (err_ == 0) SortByName(&scan_, c != nullptr ? &c->order : nullptr);
     if (c != nullptr) {
-      if (err_ == 0) Refill(c, scan_, started.tv_sec);
+      if (err_ == 0) Refill(c, scan_, static_cast<time_t>(started / 1'000'000'000));
       else c->rows.clear();
       c->clockOffsetNs = offset;
       c->busy.store(false);
