@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/options.js';
 import { BIN, ROOT } from '../support/run-cli.js';
+import { listenPort } from '../support/ports.js';
 
 type FileSpec = string | Buffer | { fifo: true } | { dir: true };
 
@@ -912,8 +913,6 @@ const flagsOf = (args: string[]): string[] => {
   return (dashes >= 0 ? args.slice(0, dashes) : args).filter((a) => a.startsWith('--') && a !== '--').map((a) => a.slice(2).split('=')[0]!);
 };
 
-const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
-
 /** The row's command line with its placeholders filled in and the safety additions made. */
 function commandLine(args: string[], dir: string, root: string): string[] {
   const fill = (s: string) => s.replace(/^@(.*)$/s, (_, name: string) => join(dir, name)).replace(/\{root\}/g, root).replace(/\{busyport\}/g, String(busyPort));
@@ -922,7 +921,7 @@ function commandLine(args: string[], dir: string, root: string): string[] {
   const has = (flag: string) => out.some((a) => a === flag || a.startsWith(`${flag}=`));
   if ((cmd === 'apply' || cmd === 'verify' || cmd === 'rollback') && !has('--root')) out.push('--root', root);
   if (cmd === 'preflight' && !out.includes('--')) out.push('--', '/bin/sh', '-c', 'echo STARTED');
-  if (cmd === 'watch' && !has('--listen')) out.push('--listen', `127.0.0.1:${randomPort()}`);
+  if (cmd === 'watch' && !has('--listen')) out.push('--listen', `127.0.0.1:${listenPort()}`);
   return out;
 }
 

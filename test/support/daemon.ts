@@ -6,6 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { afterEach } from 'vitest';
 import { BIN } from './run-cli.js';
+import { listenPort } from './ports.js';
 
 export interface Daemon {
   proc: ChildProcess;
@@ -102,7 +103,7 @@ export interface DaemonOptions {
 
 export async function startDaemon(args: string[], o: DaemonOptions = {}): Promise<Daemon> {
   const host = o.host ?? '127.0.0.1';
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = listenPort();
   const script = `set -e; d=$(mktemp -d); mount -t mqueue none "$d"\n${o.setup ?? ''}\nexec ${BIN} watch --interval ${o.interval ?? '200ms'} --listen ${host}:${port} ${args.join(' ')}`;
   const proc = track(
     spawn('unshare', ['--ipc', '--mount', '--fork', '--kill-child', 'bash', '-c', script], {

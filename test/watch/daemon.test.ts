@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { ROOT, namespaceSkipReason } from '../support/run-cli.js';
 import { asUid, testUids } from '../kernel/lib/uids.js';
 import { scratchDir } from '../support/scratch.js';
+import { listenPort } from '../support/ports.js';
 
 const nsSkip = namespaceSkipReason();
 if (nsSkip) console.warn(`skipping daemon tests: ${nsSkip}`);
@@ -282,7 +283,7 @@ describe.skipIf(nsSkip !== null)('mq-doctor watch', () => {
     const d = await startDaemon([]);
     for (const q of ['/p1', '/p2']) inNs(d, [oracle, 'create', q, '2', '128']);
     const dir = scratchDir('mqd-prom-');
-    const promPort = 40000 + Math.floor(Math.random() * 20000);
+    const promPort = listenPort();
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mq-doctor\n    static_configs:\n      - targets: ['127.0.0.1:${d.port}']\n`);
     const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
     track(prom);

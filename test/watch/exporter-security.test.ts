@@ -12,6 +12,7 @@ import { type Daemon, get, hangUp, killAfterEachTest, scrape, sleep, startDaemon
 import { namespaceSkipReason } from '../support/run-cli.js';
 import { hasHtpasswd, hasOpenssl, htpasswdHash, makeTlsFixtures, type TlsFixtures } from '../support/tls-fixtures.js';
 import { scratchDir } from '../support/scratch.js';
+import { listenPort } from '../support/ports.js';
 
 const skip = namespaceSkipReason() ?? (!hasOpenssl ? 'openssl is not installed (apt package openssl)' : !hasHtpasswd ? 'htpasswd is not installed (apt package apache2-utils)' : null);
 if (skip) console.warn(`skipping exporter TLS and authentication tests: ${skip}`);
@@ -164,7 +165,7 @@ describe.skipIf(skip !== null)('exporter: TLS, basic auth, limits', () => {
         `  - job_name: no-tls\n    static_configs:\n      - targets: ${target}\n`,
       ].join('\n'),
     );
-    const promPort = 40000 + Math.floor(Math.random() * 20000);
+    const promPort = listenPort();
     const prom = track(
       spawn('prometheus', [`--config.file=${join(pdir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(pdir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, `--web.config.file=${cfg}`], { stdio: 'ignore' }),
     );

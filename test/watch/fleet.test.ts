@@ -13,6 +13,7 @@ import { type Daemon, get, inNs, killAfterEachTest, sleep, startDaemon, track } 
 import { namespaceSkipReason, ROOT } from '../support/run-cli.js';
 import { hasHtpasswd, hasOpenssl, htpasswdHash, makeTlsFixtures } from '../support/tls-fixtures.js';
 import { scratchDir } from '../support/scratch.js';
+import { listenPort } from '../support/ports.js';
 
 const hasPrometheus = !spawnSync('prometheus', ['--version']).error;
 const skip =
@@ -70,7 +71,7 @@ describe.skipIf(skip !== null)('a fleet of three nodes, one Prometheus', () => {
     );
     const check = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    const promPort = 40000 + Math.floor(Math.random() * 20000);
+    const promPort = listenPort();
     track(spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' }));
     const api = async <T>(q: string): Promise<T> => (JSON.parse((await get(`http://127.0.0.1:${promPort}/api/v1/${q}`)).body) as { data: T }).data;
     const until = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> => {
