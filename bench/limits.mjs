@@ -8,6 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { roundRatio } from './lib/rounds.mjs';
+import { dropStartupCost } from './lib/env.mjs';
+
+dropStartupCost();
 
 const BIN = fileURLToPath(new URL('../bin/mq-doctor.cjs', import.meta.url));
 const ADDON = fileURLToPath(new URL('../native/getrlimit/build/Release/getrlimit.node', import.meta.url));

@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; F="$$:"; for f in /proc/$$/fd/*; do n=${f##*/}; case $n in *[!0-9]*) F=; break;; esac; if [ "$n" -le 2 ]; then F="$F $n"; elif [ -e "$f" ] && ! [ "$f" -ef "$0" ]; then if { read -r _ && read -r l; } <"/proc/$$/fdinfo/$n"; then [ $(( ${l#flags:?} & 02000000 )) -eq 0 ] && F="$F $n"; else F=; break; fi; fi; done; N=; while read -r a b c d e; do [ "$a $b $c" = "Max open files" ] && N=$d; done </proc/$$/limits; export MQ_DOCTOR_LAUNCH_FDS="$F" MQ_DOCTOR_LAUNCH_NOFILE="$N"; [ "$1" = watch ] && { export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; set -- --max-semi-space-size=1 --expose-gc "$0" "$@"; } || set -- "$0" "$@"; exec node "$@"
+':' //; F="$$:"; for f in /proc/$$/fd/*; do n=${f##*/}; case $n in *[!0-9]*) F=; break;; esac; if [ "$n" -le 2 ]; then F="$F $n"; elif [ -e "$f" ] && ! [ "$f" -ef "$0" ]; then if { read -r _ && read -r l; } <"/proc/$$/fdinfo/$n"; then [ $(( ${l#flags:?} & 02000000 )) -eq 0 ] && F="$F $n"; else F=; break; fi; fi; done; N=; while read -r a b c d e; do [ "$a $b $c" = "Max open files" ] && N=$d; done </proc/$$/limits; export MQ_DOCTOR_LAUNCH_FDS="$F" MQ_DOCTOR_LAUNCH_NOFILE="$N"; unset MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS; case " $* " in *" watch "*) ;; *) [ -n "${NODE_EXTRA_CA_CERTS+x}" ] && { export MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; };; esac; [ "$1" = watch ] && { export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; set -- --max-semi-space-size=1 --expose-gc "$0" "$@"; } || set -- "$0" "$@"; exec node "$@"
 'use strict';
 // Run as a program, /bin/sh reads the line above: Node raises its own soft
 // RLIMIT_NOFILE to the hard limit at start-up and makes descriptors 0-15
@@ -13,8 +13,18 @@
 // arenas, not glibc's one per thread up to 8 per core: the pool thread that
 // reads the queues and V8's GC workers each kept their own, 27 → 15 MB of
 // anonymous memory at 10,000 queues, 49 → 22 MB at 50,000 (bench/watch.mjs).
+// NODE_EXTRA_CA_CERTS makes Node 20 parse that file at start-up, before any
+// JavaScript runs: Debian's bundle (220 KB) took `node -e 0` from 40 to 126 ms
+// on a 2-core VM. Only the daemon can use a certificate (its TLS server); every
+// other command starts without it, and gets it back as its very first
+// statement below, so that what it runs (the preflight's command, systemctl)
+// inherits the environment as it was.
 // Run by `node` directly, that line is a string and a comment. npm links this file as `mq-doctor`; dist/ is
 // built by `npm install` (the prepare script).
+if (process.env.MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS;
+  delete process.env.MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS;
+}
 try {
   require('../dist/mq-doctor.cjs');
 } catch (err) {
