@@ -1,5 +1,5 @@
 import { writeErr, writeOut } from './output.js';
-import { limitsDocument, renderLimitsText, renderQueueList } from '../render/limits.js';
+import { limitsJson, renderLimitsText, renderQueueList } from '../render/limits.js';
 import type { LimitsArgs } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { takeSnapshot } from './snapshot.js';
@@ -18,6 +18,7 @@ export function runLimits(args: LimitsArgs): number {
     return EXIT.ok;
   }
   const snap = takeSnapshot(args.pid, { sysvQbytes: true, scanNamespaces: true, measure: args.measure, holders: 'notify' });
-  writeOut(args.json ? `${JSON.stringify(limitsDocument(snap), null, 2)}\n` : renderLimitsText(snap, { isRoot: runsAsRoot(snap), all: args.all }));
+  if (args.json) for (const chunk of limitsJson(snap)) writeOut(chunk);
+  else writeOut(renderLimitsText(snap, { isRoot: runsAsRoot(snap), all: args.all }));
   return EXIT.ok;
 }

@@ -12,6 +12,7 @@ import { freeBelow, nthFree } from '../model/checks/descriptors.js';
 import type { UidCharges } from '../model/charges.js';
 import { measurementLines } from './check-text.js';
 import { firstK } from '../model/top.js';
+import { jsonWithRows } from './json-rows.js';
 
 const show = (v: Avail<number>): string => (v.ok ? num(v.value) : 'unavailable');
 
@@ -40,6 +41,14 @@ export function limitsDocument(snap: Snapshot) {
     wordBits: a.wordBits,
     mqPrioMax: MQ_PRIO_MAX_INFO,
   };
+}
+
+/** The `limits --json` text, in chunks: every queue (of this and of other IPC namespaces) on a line of its own. */
+export function limitsJson(snap: Snapshot): Generator<string> {
+  const rows = new Set<readonly unknown[]>();
+  if (snap.queues.ok) rows.add(snap.queues.value.queues);
+  if (snap.otherNamespaces?.ok) for (const ns of snap.otherNamespaces.value.namespaces) if (ns.queues.ok) rows.add(ns.queues.value);
+  return jsonWithRows(limitsDocument(snap), rows);
 }
 
 /** lsblk --raw (util-linux fputs_nonblank): every byte that is blank, a backslash, a control or not printable ASCII becomes \xNN. */
