@@ -3,11 +3,10 @@
 // hits both alike), with the target beside it (issue 12's table). `limits` at
 // 10,000 queues is bench/limits.mjs (`npm run bench` runs both).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { roundRatio } from './lib/rounds.mjs';
 import { dropStartupCost } from './lib/env.mjs';
 
