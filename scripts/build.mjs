@@ -116,19 +116,25 @@ const CACHE_RUNS = [
     ['preflight', '--maxmsg', '10', '--msgsize', '8192', '--', '/nonexistent/mq-doctor-code-cache-run'],
   ],
 ];
+const ENTRY_RUNS = [CACHE_RUNS[0][0], CACHE_RUNS[6][1], CACHE_RUNS[2][0]];
 {
   const dist = fileURLToPath(new URL('../dist/', import.meta.url));
   const recorder = fileURLToPath(new URL('./record-code-cache.cjs', import.meta.url));
   // The runs take their flags, not the builder's MQ_DOCTOR_* settings (MQ_DOCTOR_MAXMSG would make the preflight's a usage error).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MQ_DOCTOR_')));
   Object.assign(env, { MQ_DOCTOR_CODE_CACHE_DIR: dist, MQ_DOCTOR_LOG_LEVEL: 'silent' });
-  const run = (argv) =>
+  const run = (argv, entryRun = false) =>
     new Promise((done) => {
-      execFile(process.execPath, ['-r', recorder, `${dist}mq-doctor.cjs`, ...argv], { env, cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 }, () => done());
+      // The entry's runs go through bin/mq-doctor.cjs, which loads the entry with its cache as users run it.
+      const main = entryRun ? fileURLToPath(new URL('../bin/mq-doctor.cjs', import.meta.url)) : `${dist}mq-doctor.cjs`;
+      const runEnv = entryRun ? { ...env, MQ_DOCTOR_CODE_CACHE_ENTRY: '1' } : env;
+      execFile(process.execPath, ['-r', recorder, main, ...argv], { env: runEnv, cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 }, () => done());
     });
   await Promise.all(
     CACHE_RUNS.map(async (runs) => {
       for (const argv of runs) await run(argv);
     }),
   );
+  // The entry's cache: what the hot paths (check, the preflight, limits) compile of it, one run after another.
+  for (const argv of ENTRY_RUNS) await run(argv, true);
 }

@@ -39,11 +39,26 @@ function readOptional(path: string): Buffer | undefined {
 
 const loaded = new Map<string, unknown>();
 
+/**
+ * Stacks a person reads (MQ_DOCTOR_DEBUG=1 prints them, --enable-source-maps
+ * maps them): then a bundle loads through require(). A script that V8 takes
+ * from a code cache keeps the file name it was recorded under, the builder's
+ * path, and vm.Script does not read source maps; bin/mq-doctor.cjs does the same.
+ */
+export function stacksWanted(): boolean {
+  return process.env.MQ_DOCTOR_DEBUG === '1' || process.sourceMapsEnabled === true;
+}
+
 /** The exports of dist/NAME, loaded once; a cache of another node or V8 is ignored by V8 (cachedDataRejected). */
 export function loadChunk(name: string): unknown {
   const filename = fileURLToPath(new URL(name, import.meta.url));
   const done = loaded.get(filename);
   if (done !== undefined) return done;
+  if (stacksWanted()) {
+    const exports: unknown = createRequire(filename)(filename);
+    loaded.set(filename, exports);
+    return exports;
+  }
   const source = readFileSync(filename);
   const script = new Script(wrap(source.toString('utf8')), {
     filename,

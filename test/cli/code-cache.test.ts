@@ -1,11 +1,11 @@
 // The code caches that scripts/build.mjs records for each command's bundle
-// (src/cli/chunk-loader.ts): V8 takes every one that ships, none is used for a
-// bundle it was not made from, and the CLI answers the same with a cache, with
+// (src/cli/chunk-loader.ts) and for the entry (loaded by bin/mq-doctor.cjs):
+// V8 takes every one that ships, none is used for a bundle it was not made from, and the CLI answers the same with a cache, with
 // none, and with one that is corrupt or belongs to another build.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { wrap } from 'node:module';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('codeCacheFor', () => {
 
 describe.skipIf(!built)('the built code caches (skipped when dist/ is not built: npm run build)', () => {
   it('one for each command that starts on a hot path', () => {
-    for (const chunk of ['check', 'check-sysv', 'limits', 'tune', 'preflight', 'profile-input', 'explain', 'yargs-cli']) {
+    for (const chunk of ['mq-doctor', 'check', 'check-sysv', 'limits', 'tune', 'preflight', 'profile-input', 'explain', 'yargs-cli']) {
       expect(caches, chunk).toContain(`${chunk}.cjs${CACHE_SUFFIX}`);
     }
   });
@@ -76,8 +76,8 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
     return dir;
   }
 
-  const run = (pkg: string, args: string[]) => {
-    const r = spawnSync(process.execPath, [join(pkg, 'bin/mq-doctor.cjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const run = (pkg: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [join(pkg, 'bin/mq-doctor.cjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -120,5 +120,50 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
     });
     expect(run(ROOT, ['explain', 'EMFILE']).stdout).toMatch(/^ {2}recognised: /m);
     expect(run(edited, ['explain', 'EMFILE']).stdout).toMatch(/^ {2}RECOGNISED: /m);
+  });
+
+  it('runs the entry edited in place (same length) as edited: bin/mq-doctor.cjs checks its cache as the chunk loader does', () => {
+    const args = ['check', '--maxmsg', 'abc', '--msgsize', '10'];
+    const edited = copyWith((dist) => {
+      const file = join(dist, 'mq-doctor.cjs');
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('must be an integer');
+      writeFileSync(file, text.replaceAll('must be an integer', 'MUST BE AN INTEGER'));
+    });
+    expect(run(ROOT, args)).toMatchObject({ status: 2, stderr: 'mq-doctor: --maxmsg must be an integer, got "abc"\n' });
+    expect(run(edited, args)).toMatchObject({ status: 2, stderr: 'mq-doctor: --maxmsg MUST BE AN INTEGER, got "abc"\n' });
+  });
+
+  it('the entry takes its cache when bin/mq-doctor.cjs loads it', () => {
+    // A preload sees the Script the bin makes of the entry, and whether V8 took its cache.
+    const probe = join(mkdtempSync(join(tmpdir(), 'mqd-code-cache-probe-')), 'probe.cjs');
+    dirs.push(dirname(probe));
+    writeFileSync(
+      probe,
+      `const vm = require('node:vm'); const S = vm.Script; const seen = [];
+vm.Script = class extends S { constructor(c, o) { super(c, o); seen.push([o && o.filename, o && o.cachedData !== undefined, this.cachedDataRejected]); } };
+process.on('exit', () => process.stderr.write(JSON.stringify(seen.filter(([f]) => String(f).endsWith('dist/mq-doctor.cjs')))));`,
+    );
+    const r = spawnSync(process.execPath, ['-r', probe, join(ROOT, 'bin/mq-doctor.cjs'), 'check', '--maxmsg', 'abc', '--msgsize', '10'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(JSON.parse(r.stderr.slice(r.stderr.indexOf('[')))).toEqual([[join(DIST, 'mq-doctor.cjs'), true, false]]);
+  });
+
+  it('a stack printed for a person names the files where the package is, and --enable-source-maps maps them', () => {
+    // V8 gives a script taken from a code cache the file name it was recorded
+    // under (the builder's dist/), and vm.Script reads no source map: with
+    // MQ_DOCTOR_DEBUG=1 or source maps on, the bundles load through require().
+    const broken = copyWith((dist) => rmSync(join(dist, 'explain.cjs')));
+    const frames = (stderr: string) => stderr.split('\n').filter((l) => /^\s+at /.test(l));
+    const plain = run(broken, ['explain', 'EMFILE']);
+    expect(plain.status).toBe(70);
+    expect(frames(plain.stderr)).toEqual([]);
+    const debug = run(broken, ['explain', 'EMFILE'], { MQ_DOCTOR_DEBUG: '1' });
+    expect(debug.status).toBe(70);
+    const own = frames(debug.stderr).filter((l) => l.includes('/dist/'));
+    expect(own.length, debug.stderr).toBeGreaterThan(0);
+    for (const l of own) expect(l).toContain(join(broken, 'dist', 'mq-doctor.cjs'));
+    const mapped = run(broken, ['explain', 'EMFILE'], { MQ_DOCTOR_DEBUG: '1', NODE_OPTIONS: '--enable-source-maps' });
+    expect(mapped.status).toBe(70);
+    expect(frames(mapped.stderr).some((l) => l.includes(join(broken, 'src', 'cli', 'chunk-loader.ts'))), mapped.stderr).toBe(true);
   });
 });

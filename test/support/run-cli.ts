@@ -5,7 +5,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${ROOT}bin/mq-doctor.cjs`;
 
 export function runCli(args: string[], opts: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, ...opts });
+  // Room for `limits --json` on a machine where some other IPC namespace holds 10,000 queues (3 MB; spawnSync's default is 1 MB).
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, ...opts });
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -14,6 +15,7 @@ export function inNamespace(script: string, opts: SpawnSyncOptions = {}) {
   const r = spawnSync('unshare', ['--ipc', '--mount', '--fork', 'bash', '-c', script], {
     encoding: 'utf8',
     timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
     cwd: ROOT,
     ...opts,
   });
