@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; F="$$:"; for f in /proc/$$/fd/*; do n=${f##*/}; case $n in *[!0-9]*) F=; break;; esac; if [ "$n" -le 2 ]; then F="$F $n"; elif [ -e "$f" ] && ! [ "$f" -ef "$0" ]; then if { read -r _ && read -r l; } <"/proc/$$/fdinfo/$n"; then [ $(( ${l#flags:?} & 02000000 )) -eq 0 ] && F="$F $n"; else F=; break; fi; fi; done; N=; while read -r a b c d e; do [ "$a $b $c" = "Max open files" ] && N=$d; done </proc/$$/limits; export MQ_DOCTOR_LAUNCH_FDS="$F" MQ_DOCTOR_LAUNCH_NOFILE="$N"; unset MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS; case " $* " in *" watch "*) ;; *) [ -n "${NODE_EXTRA_CA_CERTS+x}" ] && { export MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; };; esac; [ "$1" = watch ] && { export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; set -- --max-semi-space-size=1 --expose-gc "$0" "$@"; } || set -- "$0" "$@"; exec node "$@"
+':' //; F="$$:"; for f in /proc/$$/fd/*; do n=${f##*/}; case $n in *[!0-9]*) F=; break;; esac; if [ "$n" -le 2 ]; then F="$F $n"; elif [ -e "$f" ] && ! [ "$f" -ef "$0" ]; then if { read -r _ && read -r l; } <"/proc/$$/fdinfo/$n"; then [ $(( ${l#flags:?} & 02000000 )) -eq 0 ] && F="$F $n"; else F=; break; fi; fi; done; N=; while read -r a b c d e; do [ "$a $b $c" = "Max open files" ] && N=$d; done </proc/$$/limits; export MQ_DOCTOR_LAUNCH_FDS="$F" MQ_DOCTOR_LAUNCH_NOFILE="$N"; unset MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS; case " $* " in *" watch "*) ;; *) case "$NODE_EXTRA_CA_CERTS ${NODE_OPTIONS-}" in *[!\ -~]*|*" -r"*|*--require*|*--import*|*loader*) ;; *) [ -n "${NODE_EXTRA_CA_CERTS+x}" ] && { export MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; };; esac;; esac; [ "$1" = watch ] && { export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; set -- --max-semi-space-size=1 --expose-gc "$0" "$@"; } || set -- "$0" "$@"; exec node "$@"
 'use strict';
 // Run as a program, /bin/sh reads the line above: Node raises its own soft
 // RLIMIT_NOFILE to the hard limit at start-up and makes descriptors 0-15
@@ -18,7 +18,11 @@
 // on a 2-core VM. Only the daemon can use a certificate (its TLS server); every
 // other command starts without it, and gets it back as its very first
 // statement below, so that what it runs (the preflight's command, systemctl)
-// inherits the environment as it was.
+// inherits the environment as it was. It stays where it is when its value is
+// not printable ASCII (process.env would put back invalid UTF-8 as U+FFFD, and
+// the preflight's exec passes environ on byte for byte) or when NODE_OPTIONS
+// preloads code (-r, --require, --import, a loader), which runs before that
+// statement and may itself make TLS connections.
 // Run by `node` directly, that line is a string and a comment. npm links this file as `mq-doctor`; dist/ is
 // built by `npm install` (the prepare script).
 if (process.env.MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS !== undefined) {

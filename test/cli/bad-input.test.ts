@@ -856,7 +856,8 @@ const TOLERATED: Tolerated[] = [
   { args: ['limits'], env: { MQ_DOCTOR_LAUNCH_NOFILE: '18446744073709551616' }, code: 0, stdout: /^mq-doctor limits / },
   { args: ['limits'], env: { MQ_DOCTOR_LAUNCH_FDS: 'not: a list' }, code: 0, stdout: /^mq-doctor limits / },
   { args: ['limits'], env: { MQ_DOCTOR_LAUNCH_FDS: '1: 0 1 2\n3' }, code: 0, stdout: /^mq-doctor limits / },
-  // the launcher moves the first to the second and the command moves it back; a file that holds no certificate is no error
+  // run by node directly, not through the launcher's /bin/sh line (test/cli/launcher-ca-certs.test.ts runs that):
+  // a file that holds no certificate is no error, and a stale launcher variable is put back as the command's own
   { args: ['limits'], env: { NODE_EXTRA_CA_CERTS: join(ROOT, 'package.json') }, code: 0, stdout: /^mq-doctor limits / },
   { args: ['limits'], env: { MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS: 'not a path\n' }, code: 0, stdout: /^mq-doctor limits / },
   // systemd's, read by watch alone (test/watch/ready.test.ts): any other command ignores it

@@ -4,6 +4,9 @@
 // preflight execs sees the environment it was given. Node says on stderr when
 // it could not load the file; a path that does not exist shows whether it tried.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../support/run-cli.js';
 
@@ -58,5 +61,33 @@ describe('the launcher and NODE_EXTRA_CA_CERTS', () => {
     const r = preflight({ MQ_DOCTOR_LAUNCH_EXTRA_CA_CERTS: MISSING });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('unset|unset');
+  });
+
+  it('a value that is not printable ASCII stays in place, byte for byte (process.env would put back invalid UTF-8 as U+FFFD)', () => {
+    // Through sh: a JavaScript string cannot hold the byte 0xE9 alone. od shows what the application got.
+    const script = `NODE_EXTRA_CA_CERTS="$(printf '/nonexistent/caf\\351.pem')" exec "$0" preflight --no-measure --ignore MQ-RLIMIT-MSGQUEUE --maxmsg 1 --msgsize 64 -- sh -c 'printf %s "$NODE_EXTRA_CA_CERTS" | od -An -tx1'`;
+    const r = run('sh', ['-c', script, BIN], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.replace(/\s+/g, ' ').trim()).toBe(Buffer.from('/nonexistent/caf\xe9.pem', 'latin1').toString('hex').replace(/(..)(?!$)/g, '$1 '));
+    // Node was given it at start-up, as without the launcher.
+    expect(r.stderr).toMatch(TRIED);
+  });
+
+  it('with NODE_OPTIONS preloading code it stays in place: the preload runs before the command puts it back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqd-ca-preload-'));
+    try {
+      const preload = join(dir, 'preload.cjs');
+      writeFileSync(preload, "require('node:fs').writeSync(2, 'PRELOAD_SEES=' + process.env.NODE_EXTRA_CA_CERTS + '\\n');");
+      for (const opts of [`--require ${preload}`, `-r ${preload}`]) {
+        const r = run(BIN, ['explain', 'EMFILE'], { NODE_EXTRA_CA_CERTS: MISSING, NODE_OPTIONS: opts });
+        expect(r.stderr, opts).toContain(`PRELOAD_SEES=${MISSING}\n`);
+        expect(r.stderr, opts).toMatch(TRIED);
+      }
+      // Options that load nothing leave the launcher free to move it.
+      const plain = run(BIN, ['explain', 'EMFILE'], { NODE_EXTRA_CA_CERTS: MISSING, NODE_OPTIONS: '--max-old-space-size=200' });
+      expect(plain.stderr).not.toMatch(TRIED);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
