@@ -107,15 +107,20 @@ function jsScan(device: number, names: Set<string>, budgetMs: number): Avail<Raw
       if (code !== 'ENOENT' && code !== 'ESRCH' && !kernelThread(name)) out.unreadable.push([pid, code ?? 'EIO']);
       continue;
     }
-    out.processes++;
+    let denied: string | undefined;
     for (const fd of fds) {
       out.descriptors++;
       const path = `/proc/${name}/fd/${fd}`;
       let link: string;
       try {
         link = readlinkSync(path);
-      } catch {
-        continue; // closed meanwhile
+      } catch (err) {
+        // Closed meanwhile: it holds nothing. Anything else (EACCES: a directory we
+        // may list, descriptors we may not follow) is the whole process unread.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        denied = code ?? 'EIO';
+        break;
       }
       if (link.charCodeAt(0) !== 47) continue; // socket:[…], pipe:[…], anon_inode:…
       const deleted = link.endsWith(' (deleted)');
@@ -124,10 +129,15 @@ function jsScan(device: number, names: Set<string>, budgetMs: number): Avail<Raw
       try {
         const st = statSync(path);
         if (st.dev === device && st.isFile()) out.matches.push({ pid, fd: Number(fd), ino: st.ino, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 });
-      } catch {
-        // closed meanwhile
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue; // closed meanwhile
+        denied = code ?? 'EIO';
+        break;
       }
     }
+    if (denied === undefined) out.processes++;
+    else out.unreadable.push([pid, denied]);
   }
   return have(out);
 }
@@ -241,7 +251,7 @@ export function scanHolders(listing: QueueListing, addon: () => Avail<NativeAddo
     });
     const more = s.unreadable.length > 5 ? ` and ${s.unreadable.length - 5} more` : '';
     gaps.push(
-      `the descriptors of ${s.unreadable.length} process${s.unreadable.length === 1 ? '' : 'es'} could not be read (${who.join(', ')}${more}): another uid's processes need root (CAP_SYS_PTRACE) to be read`,
+      `the descriptors of ${s.unreadable.length} process${s.unreadable.length === 1 ? '' : 'es'} could not be read (${who.join(', ')}${more}): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it`,
     );
   }
   if (s.truncated) gaps.push(`the scan stopped after ${budgetMs} ms with ${s.processes} processes read: the others were not looked at`);

@@ -87,7 +87,7 @@ describe('holdersReport', () => {
   });
 
   it('what the search could not see, and an unreadable notification, are caveats of a leak', () => {
-    const gap = 'the descriptors of 2 processes could not be read (9 (x), 10 (y)): another uid\'s processes need root (CAP_SYS_PTRACE) to be read';
+    const gap = 'the descriptors of 2 processes could not be read (9 (x), 10 (y)): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it';
     const unread = [q('maybe', 1001, 1, 128, { notify: na('cannot read /dev/mqueue/maybe (EACCES)') })];
     const r = holdersReport(withScan(snapshot({ queues: unread }), { ...clean, gaps: [gap] }), { errno: 'ENOSPC' });
     expect(r).toMatchObject({ leaked: [{ name: 'maybe', leak: { caveats: [gap, 'its notification could not be read (cannot read /dev/mqueue/maybe (EACCES))'] } }] });

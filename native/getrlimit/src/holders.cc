@@ -139,13 +139,20 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
       close(dfd);
       continue;
     }
-    processes++;
+    int denied = 0;
     for (struct dirent* f = readdir(fds); f != nullptr; f = readdir(fds)) {
       if (!AllDigits(f->d_name)) continue;
       descriptors++;
       FileId id;
-      // Closed meanwhile: it holds nothing.
-      if (!StatFd(dfd, f->d_name, &id)) continue;
+      if (!StatFd(dfd, f->d_name, &id)) {
+        // Closed meanwhile: it holds nothing. Anything else (EACCES: a directory
+        // we may list, descriptors we may not follow without CAP_SYS_PTRACE over
+        // the process) is the whole process unread, and every other descriptor
+        // of it would fail the same way.
+        if (errno == ENOENT) continue;
+        denied = errno;
+        break;
+      }
       if (!S_ISREG(id.mode) || devices.count(id.dev) == 0) continue;
       matches.push_back(static_cast<double>(pid));
       matches.push_back(static_cast<double>(std::strtol(f->d_name, nullptr, 10)));
@@ -155,6 +162,11 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
       matches.push_back(static_cast<double>(id.mode & 07777));
     }
     closedir(fds);  // closes dfd too
+    if (denied != 0) {
+      unreadable.emplace_back(static_cast<uint32_t>(pid), denied);
+    } else {
+      processes++;
+    }
   }
   closedir(proc);
 
