@@ -70,8 +70,10 @@ const cases = {
   'check --sysv --msgsize 8192': [BIN, 'check', '--sysv', '--msgsize', '8192'],
   'tune --format all': [BIN, 'tune', '--maxmsg', '3600', '--msgsize', '16384', '--format', 'all'],
   'explain EMFILE': [BIN, 'explain', 'EMFILE'],
-  '--help (yargs)': [BIN, '--help'],
-  'check --help (yargs)': [BIN, 'check', '--help'],
+  '--help': [BIN, '--help'],
+  // yargs itself: a request the build did not record (src/cli/help-store.ts).
+  '--maxmsg 1 check --help (yargs)': [BIN, '--maxmsg', '1', 'check', '--help'],
+  'check --help': [BIN, 'check', '--help'],
   ...(CA_BUNDLE
     ? {
         'NODE_EXTRA_CA_CERTS set: node -e 0': { file: process.execPath, args: ['-e', '0'], env: { NODE_EXTRA_CA_CERTS: CA_BUNDLE } },
@@ -123,7 +125,7 @@ const targets = [
   ['host-PID container: preflight --maxmsg 10 --msgsize 8192 -- true', 'host-PID container: node -e 0', null],
   ['check --sysv --msgsize 8192', 'node -e 0 (baseline)', 1.3],
   ['tune --format all', 'node -e 0 (baseline)', 1.3],
-  ['--help (yargs)', 'node -e 0 (baseline)', 1.5],
+  ['--help', 'node -e 0 (baseline)', 1.5],
 ];
 console.log('');
 let over = false;

@@ -7,10 +7,11 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 import { cjsOptions } from './esbuild-options.mjs';
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Profile validation runs on every apply and at boot, the web configuration's at
@@ -116,7 +117,7 @@ const CACHE_RUNS = [
     ['preflight', '--maxmsg', '10', '--msgsize', '8192', '--', '/nonexistent/mq-doctor-code-cache-run'],
   ],
 ];
-const ENTRY_RUNS = [CACHE_RUNS[0][0], CACHE_RUNS[6][1], CACHE_RUNS[2][0]];
+const ENTRY_RUNS = [CACHE_RUNS[0][0], CACHE_RUNS[6][1], CACHE_RUNS[2][0], ['--help']];
 {
   const dist = fileURLToPath(new URL('../dist/', import.meta.url));
   const recorder = fileURLToPath(new URL('./record-code-cache.cjs', import.meta.url));
@@ -135,6 +136,17 @@ const ENTRY_RUNS = [CACHE_RUNS[0][0], CACHE_RUNS[6][1], CACHE_RUNS[2][0]];
       for (const argv of runs) await run(argv);
     }),
   );
-  // The entry's cache: what the hot paths (check, the preflight, limits) compile of it, one run after another.
+  // What yargs prints for each help request (src/cli/help-store.ts), recorded
+  // after the runs above: with the store in place, their --help would not compile yargs.
+  const recorderDir = mkdtempSync(join(tmpdir(), 'mq-doctor-record-help-'));
+  try {
+    const helpRecorder = join(recorderDir, 'record-help.cjs');
+    await build({ entryPoints: [fileURLToPath(new URL('./record-help.ts', import.meta.url))], outfile: helpRecorder, ...cjsOptions });
+    const r = spawnSync(process.execPath, [helpRecorder, dist], { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`scripts/record-help.ts exited ${r.status ?? r.signal}`);
+  } finally {
+    rmSync(recorderDir, { recursive: true, force: true });
+  }
+  // The entry's cache: what the hot paths (check, the preflight, limits, help) compile of it, one run after another.
   for (const argv of ENTRY_RUNS) await run(argv, true);
 }

@@ -2,7 +2,8 @@
 // own flags, the shared ones also before it); help, completion and --version go
 // through yargs, loaded only then because importing it costs more than `check` itself.
 import { statSync } from 'node:fs';
-import { writeErr } from './output.js';
+import { writeErr, writeOut } from './output.js';
+import { helpWidth, storedHelp } from './help-store.js';
 import { log, logLevelProblem } from '../log.js';
 import { applyArgs, checkArgs, explainArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
@@ -111,6 +112,17 @@ function leadingFlags(argv: string[], lead: string[]): number {
   return i;
 }
 
+/** yargs' answer: the help the build recorded for this request and width, or yargs itself. */
+async function viaYargs(argv: string[]): Promise<number> {
+  const stored = storedHelp(argv, helpWidth);
+  if (stored !== undefined) {
+    writeOut(stored);
+    return EXIT.ok;
+  }
+  const { runYargs } = await import('./yargs-cli.js');
+  return await runYargs(argv);
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const envProblem = logLevelProblem() ?? environmentProblem();
@@ -138,16 +150,14 @@ export async function main(argv: string[]): Promise<number> {
         if (topic !== undefined && !(Object.hasOwn(COMMANDS, topic) || topic === 'completion')) {
           throw new UsageError(`help: unknown command "${topic}" (${commandList()}, completion)`);
         }
-        const { runYargs } = await import('./yargs-cli.js');
-        return await runYargs(topic === undefined ? ['--help'] : [topic, '--help']);
+        return await viaYargs(topic === undefined ? ['--help'] : [topic, '--help']);
       }
       if (command !== 'completion') throw new UsageError(`unknown command "${command}" (${commandList()}, completion, help; see mq-doctor --help)`);
       if (lead.length > 0) throw new UsageError(`completion takes no options, got "${lead[0]}"`);
       const { runYargs } = await import('./yargs-cli.js');
       return await runYargs(argv.slice(at));
     }
-    const { runYargs } = await import('./yargs-cli.js');
-    return await runYargs(argv);
+    return await viaYargs(argv);
   } catch (err) {
     if (isUsageError(err)) {
       writeErr(usageLine(err.message));

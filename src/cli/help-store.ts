@@ -1,0 +1,54 @@
+// What yargs prints for each help request (and --version), recorded by the build
+// (scripts/record-help.cjs → dist/help.json) and printed from there: building
+// yargs' parser of every command and laying out its help was 25-30 ms of
+// `--help`, twice `node -e 0`. The text is yargs' own, for the widths yargs
+// would lay it out at; a request or a width not recorded goes to yargs.
+import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { fileURLToPath } from 'node:url';
+import { COMMANDS } from './options.js';
+
+export const HELP_STORE = 'help.json';
+
+/** Where the build writes it: beside the bundle (the entry, dist/mq-doctor.cjs). */
+export const helpStorePath = (): string => fileURLToPath(new URL(`./${HELP_STORE}`, import.meta.url));
+
+/** dist/help.json: for each width, each request's argv (joined by NUL) and what yargs printed for it. */
+export interface HelpStore {
+  format: 1;
+  widths: Record<string, Record<string, string>>;
+}
+
+/** The widths recorded: yargs-cli.ts's `min(110, columns || 100)` for a pipe or file (100) and a terminal of 110 columns or more. */
+export const HELP_WIDTHS = [100, 110] as const;
+
+/** Every help request recorded, as main() hands it to yargs (`help X` is `X --help` there). */
+export function helpRequests(): string[][] {
+  const topics = ['completion', ...Object.keys(COMMANDS)];
+  return [['--help'], ['-h'], ['--version'], ...topics.flatMap((t) => [[t, '--help'], [t, '-h']])];
+}
+
+/** Whether argv has the shape of a recorded request at all: anything else goes to yargs without reading the store. */
+const mayBeStored = (argv: readonly string[]): boolean => argv.length <= 2 && ['--help', '-h', '--version'].includes(argv[argv.length - 1]!);
+
+export const requestKey = (argv: readonly string[]): string => argv.join('\0');
+
+/** The width yargs-cli.ts lays help out at; process.stdout is touched only on a terminal (elsewhere it has no columns). */
+export function helpWidth(): number {
+  const columns = isatty(1) ? process.stdout.columns : undefined;
+  return Math.min(110, columns || 100);
+}
+
+/** What yargs would print for argv, if the build recorded it; undefined: ask yargs. */
+export function storedHelp(argv: readonly string[], width: () => number, read: () => string = () => readFileSync(helpStorePath(), 'utf8')): string | undefined {
+  if (!mayBeStored(argv)) return undefined;
+  let store: HelpStore;
+  try {
+    store = JSON.parse(read()) as HelpStore;
+  } catch {
+    return undefined; // not built, or unreadable: yargs answers
+  }
+  if (store?.format !== 1) return undefined;
+  const text = store.widths?.[String(width())]?.[requestKey(argv)];
+  return typeof text === 'string' ? text : undefined;
+}

@@ -1,0 +1,148 @@
+// The help the build records (scripts/record-help.ts → dist/help.json) and the
+// CLI prints without loading yargs (src/cli/help-store.ts): byte for byte what
+// yargs prints for the same request, through a pipe and on a terminal of the
+// widths recorded, and yargs itself for any other request or width.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HELP_STORE, helpRequests, requestKey, storedHelp } from '../../src/cli/help-store.js';
+import { COMMANDS } from '../../src/cli/options.js';
+import { ROOT } from '../support/run-cli.js';
+
+describe('storedHelp', () => {
+  const store = JSON.stringify({ format: 1, widths: { '100': { [requestKey(['check', '--help'])]: 'CHECK HELP\n', '--version': '1.2.3\n' } } });
+  const never = () => {
+    throw new Error('the store was read');
+  };
+  it('answers a recorded request at a recorded width', () => {
+    expect(storedHelp(['check', '--help'], () => 100, () => store)).toBe('CHECK HELP\n');
+    expect(storedHelp(['--version'], () => 100, () => store)).toBe('1.2.3\n');
+  });
+  it('leaves to yargs a request or a width not recorded, and a store that is missing, corrupt or of another format', () => {
+    expect(storedHelp(['check', '--help'], () => 80, () => store)).toBeUndefined();
+    expect(storedHelp(['tune', '--help'], () => 100, () => store)).toBeUndefined();
+    expect(storedHelp(['check', '--help'], () => 100, never)).toBeUndefined();
+    expect(storedHelp(['check', '--help'], () => 100, () => '{"format": 1, "widths": ')).toBeUndefined();
+    expect(storedHelp(['check', '--help'], () => 100, () => store.replace('"format":1', '"format":2'))).toBeUndefined();
+  });
+  it('does not read the store for what cannot be in it (completions, flags before --help)', () => {
+    const width = () => {
+      throw new Error('the width was asked');
+    };
+    for (const argv of [['--get-yargs-completions', 'mq-doctor', ''], ['check', '--maxmsg', '5', '--help'], ['completion'], ['--help', 'check']]) {
+      expect(storedHelp(argv, width, never), argv.join(' ')).toBeUndefined();
+    }
+  });
+  it('records help for every command and completion, both spellings, and --version', () => {
+    const keys = helpRequests().map(requestKey);
+    for (const name of [...Object.keys(COMMANDS), 'completion']) {
+      expect(keys).toContain(requestKey([name, '--help']));
+      expect(keys).toContain(requestKey([name, '-h']));
+    }
+    expect(keys).toEqual(expect.arrayContaining(['--help', '-h', '--version']));
+  });
+});
+
+const built = existsSync(join(ROOT, 'dist', HELP_STORE));
+const python = spawnSync('python3', ['-c', 'import pty, termios'], { stdio: 'ignore' }).status === 0;
+
+// A terminal of the given width: the child sets its own window size before it
+// runs the CLI, so nothing can read it before it is set. Prints what the CLI wrote.
+const ON_A_TERMINAL = `
+import fcntl, os, pty, struct, sys, termios
+cols = int(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+describe.skipIf(!built)('the recorded help against yargs (skipped when dist/ is not built: npm run build)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /** A copy of the package without the store: every help comes from yargs. */
+  const withoutStore = (() => {
+    let dir: string | undefined;
+    return () => {
+      if (dir) return dir;
+      dir = mkdtempSync(join(tmpdir(), 'mqd-help-store-'));
+      dirs.push(dir);
+      cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+      cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+      symlinkSync(join(ROOT, 'native'), join(dir, 'native'));
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      rmSync(join(dir, 'dist', HELP_STORE));
+      return dir;
+    };
+  })();
+
+  const env = { PATH: process.env.PATH };
+  const piped = (pkg: string, argv: string[]) => {
+    const r = spawnSync(process.execPath, [join(pkg, 'bin/mq-doctor.cjs'), ...argv], { encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const onTerminal = (pkg: string, argv: string[], cols: number) => {
+    const r = spawnSync('python3', ['-c', ON_A_TERMINAL, String(cols), process.execPath, join(pkg, 'bin/mq-doctor.cjs'), ...argv], { encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout };
+  };
+
+  it('through a pipe: every recorded request prints what yargs prints, with its exit code', () => {
+    const store = JSON.parse(readFileSync(join(ROOT, 'dist', HELP_STORE), 'utf8'));
+    expect(Object.keys(store.widths['100']).sort()).toEqual(helpRequests().map(requestKey).sort());
+    for (const argv of [...helpRequests(), ['help'], ['help', 'check'], ['help', 'completion']]) {
+      const want = piped(withoutStore(), argv);
+      expect(want.status, argv.join(' ')).toBe(0);
+      expect(want.stdout.length).toBeGreaterThan(5);
+      expect(piped(ROOT, argv), argv.join(' ')).toEqual(want);
+    }
+  });
+
+  it('without yargs: a recorded request compiles none of yargs-cli.cjs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqd-help-probe-'));
+    dirs.push(dir);
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `const vm = require('node:vm'); const S = vm.Script; const seen = [];
+vm.Script = class extends S { constructor(c, o) { super(c, o); seen.push(String(o && o.filename)); } };
+process.on('exit', () => require('node:fs').writeSync(2, '\\nSCRIPTS=' + JSON.stringify(seen)));`,
+    );
+    const scripts = (argv: string[]) => {
+      const r = spawnSync(process.execPath, ['-r', probe, join(ROOT, 'bin/mq-doctor.cjs'), ...argv], { encoding: 'utf8', env });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(/SCRIPTS=(.*)$/.exec(r.stderr)![1]!) as string[];
+    };
+    expect(scripts(['check', '--help']).some((f) => f.endsWith('yargs-cli.cjs'))).toBe(false);
+    // A request not recorded still goes to yargs.
+    expect(scripts(['check', '--maxmsg', '5', '--help']).some((f) => f.endsWith('yargs-cli.cjs'))).toBe(true);
+  });
+
+  it.skipIf(!python)('on a terminal: at 110 columns and more the recorded help, at 80 yargs laying it out at 80 (skipped without python3)', () => {
+    for (const argv of [['--help'], ['tune', '--help']]) {
+      for (const cols of [110, 150, 80]) {
+        const want = onTerminal(withoutStore(), argv, cols);
+        expect(want.status).toBe(0);
+        expect(onTerminal(ROOT, argv, cols), `${argv.join(' ')} at ${cols} columns`).toEqual(want);
+      }
+      const at80 = onTerminal(ROOT, argv, 80).stdout;
+      expect(Math.max(...at80.split(/\r?\n/).map((l) => l.length))).toBeLessThanOrEqual(80);
+      expect(at80).not.toBe(onTerminal(ROOT, argv, 110).stdout);
+    }
+  });
+});
