@@ -3,8 +3,8 @@
 // yargs' parser of every command and laying out its help was 25-30 ms of
 // `--help`, twice `node -e 0`. The text is yargs' own, for the widths yargs
 // would lay it out at; a request or a width not recorded goes to yargs.
-import { readFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { fstatSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from './options.js';
 
@@ -33,9 +33,21 @@ const mayBeStored = (argv: readonly string[]): boolean => argv.length <= 2 && ['
 
 export const requestKey = (argv: readonly string[]): string => argv.join('\0');
 
-/** The width yargs-cli.ts lays help out at; process.stdout is touched only on a terminal (elsewhere it has no columns). */
+/**
+ * The width yargs-cli.ts lays help out at. A pipe or a file has no columns:
+ * told by fstat, since node:tty (and the net module it loads) cost every
+ * command's start 3-4 ms when the entry imported it; only a character device
+ * may be a terminal, and only then is node:tty, and process.stdout, asked.
+ */
 export function helpWidth(): number {
-  const columns = isatty(1) ? process.stdout.columns : undefined;
+  let chardev = false;
+  try {
+    chardev = fstatSync(1).isCharacterDevice();
+  } catch {
+    // fd 1 closed: no terminal
+  }
+  const tty = chardev ? (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')) : undefined;
+  const columns = tty?.isatty(1) ? process.stdout.columns : undefined;
   return Math.min(110, columns || 100);
 }
 
