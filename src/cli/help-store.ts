@@ -52,8 +52,14 @@ export function helpWidth(): number {
 }
 
 /** What yargs would print for argv, if the build recorded it; undefined: ask yargs. */
-export function storedHelp(argv: readonly string[], width: () => number, read: () => string = () => readFileSync(helpStorePath(), 'utf8')): string | undefined {
-  if (!mayBeStored(argv)) return undefined;
+export function storedHelp(
+  argv: readonly string[],
+  width: () => number,
+  read: () => string = () => readFileSync(helpStorePath(), 'utf8'),
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  // yargs lays help out unwrapped when YARGS_DISABLE_WRAP is set: the store holds it wrapped.
+  if (!mayBeStored(argv) || env.YARGS_DISABLE_WRAP) return undefined;
   let store: HelpStore;
   try {
     store = JSON.parse(read()) as HelpStore;

@@ -46,7 +46,8 @@ interface RawScan {
   descriptors: number;
   truncated: boolean;
   matches: FdMatch[];
-  unreadable: Array<[number, string]>;
+  /** [pid, errno]: the process's descriptors could not be read; [pid, errno, fd]: only that descriptor's open file. */
+  unreadable: Array<[number, string] | [number, string, number]>;
 }
 
 function nativeScan(addon: NativeAddon, device: number, budgetMs: number): Avail<RawScan> | undefined {
@@ -115,12 +116,18 @@ function jsScan(device: number, names: Set<string>, budgetMs: number): Avail<Raw
       try {
         link = readlinkSync(path);
       } catch (err) {
-        // Closed meanwhile: it holds nothing. Anything else (EACCES: a directory we
-        // may list, descriptors we may not follow) is the whole process unread.
-        const code = (err as NodeJS.ErrnoException).code;
+        // Closed meanwhile: it holds nothing. EACCES (EPERM) is the process's
+        // ptrace check, a directory we may list but descriptors we may not
+        // follow: the whole process unread. Anything else (ENAMETOOLONG: a path
+        // longer than PATH_MAX) is this descriptor alone.
+        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
         if (code === 'ENOENT') continue;
-        denied = code ?? 'EIO';
-        break;
+        if (code === 'EACCES' || code === 'EPERM') {
+          denied = code;
+          break;
+        }
+        out.unreadable.push([pid, code, Number(fd)]);
+        continue;
       }
       if (link.charCodeAt(0) !== 47) continue; // socket:[…], pipe:[…], anon_inode:…
       const deleted = link.endsWith(' (deleted)');
@@ -130,10 +137,9 @@ function jsScan(device: number, names: Set<string>, budgetMs: number): Avail<Raw
         const st = statSync(path);
         if (st.dev === device && st.isFile()) out.matches.push({ pid, fd: Number(fd), ino: st.ino, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') continue; // closed meanwhile
-        denied = code ?? 'EIO';
-        break;
+        // The link was followed, so the process may be read: this descriptor's open file could not be examined.
+        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+        if (code !== 'ENOENT') out.unreadable.push([pid, code, Number(fd)]); // ENOENT: closed meanwhile
       }
     }
     if (denied === undefined) out.processes++;
@@ -243,15 +249,24 @@ export function scanHolders(listing: QueueListing, addon: () => Avail<NativeAddo
   unlinked.sort((a, b) => a.ino - b.ino);
 
   const gaps: string[] = [];
-  if (s.unreadable.length > 0) {
-    // Named: the first five (a comm read each); counted: all.
-    const who = s.unreadable.slice(0, 5).map(([pid, errno]) => {
-      const c = readText(`/proc/${pid}/comm`);
-      return `${pid}${c.ok ? ` (${c.value.trim()})` : ''}${errno === 'EACCES' ? '' : `: ${errno}`}`;
-    });
-    const more = s.unreadable.length > 5 ? ` and ${s.unreadable.length - 5} more` : '';
+  // Named: the first five of each kind (a comm read each); counted: all.
+  const named = <T>(all: T[], name: (u: T) => string) => `${all.slice(0, 5).map(name).join(', ')}${all.length > 5 ? ` and ${all.length - 5} more` : ''}`;
+  const whoIs = (pid: number) => {
+    const c = readText(`/proc/${pid}/comm`);
+    return `PID ${pid}${c.ok ? ` (${c.value.trim()})` : ''}`;
+  };
+  const whole = s.unreadable.filter((u) => u.length === 2);
+  if (whole.length > 0) {
+    const who = named(whole, ([pid, errno]) => `${whoIs(pid)}${errno === 'EACCES' ? '' : `: ${errno}`}`);
     gaps.push(
-      `the descriptors of ${s.unreadable.length} process${s.unreadable.length === 1 ? '' : 'es'} could not be read (${who.join(', ')}${more}): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it`,
+      `the descriptors of ${whole.length} process${whole.length === 1 ? '' : 'es'} could not be read (${who}): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it`,
+    );
+  }
+  const files = s.unreadable.filter((u): u is [number, string, number] => u.length === 3);
+  if (files.length > 0) {
+    const which = named(files, ([pid, errno, fd]) => `${whoIs(pid)} fd ${fd}: ${errno}`);
+    gaps.push(
+      `the open files of ${files.length} descriptor${files.length === 1 ? '' : 's'} could not be examined (${which}): a FUSE mount without allow_other refuses even root, and a path longer than PATH_MAX has no name; a queue held there would not be seen`,
     );
   }
   if (s.truncated) gaps.push(`the scan stopped after ${budgetMs} ms with ${s.processes} processes read: the others were not looked at`);

@@ -69,7 +69,8 @@ export interface ProcFdScan {
   /** n × PROC_FD_FIELDS.length numbers: the regular files (queues) among them. */
   matches: Float64Array;
   /** [pid, errno name] of the processes whose /proc/PID/fd could not be read (EACCES: another uid's). */
-  unreadable: Array<[number, string]>;
+  /** [pid, errno]: the process could not be read; [pid, errno, fd]: only that descriptor's open file could not be examined. */
+  unreadable: Array<[number, string] | [number, string, number]>;
 }
 
 /** msgctl(IPC_STAT) of one System V queue. */

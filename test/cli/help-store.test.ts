@@ -27,13 +27,20 @@ describe('storedHelp', () => {
     expect(storedHelp(['check', '--help'], () => 100, () => '{"format": 1, "widths": ')).toBeUndefined();
     expect(storedHelp(['check', '--help'], () => 100, () => store.replace('"format":1', '"format":2'))).toBeUndefined();
   });
-  it('does not read the store for what cannot be in it (completions, flags before --help)', () => {
-    const width = () => {
-      throw new Error('the width was asked');
-    };
+  it('does not read the store for what cannot be in it (completions, flags before --help), nor with YARGS_DISABLE_WRAP', () => {
+    // Counted, not thrown: storedHelp takes a failing read for a missing store.
+    let reads = 0;
+    let widths = 0;
+    const read = () => (reads++, store);
+    const width = () => (widths++, 100);
     for (const argv of [['--get-yargs-completions', 'mq-doctor', ''], ['check', '--maxmsg', '5', '--help'], ['completion'], ['--help', 'check']]) {
-      expect(storedHelp(argv, width, never), argv.join(' ')).toBeUndefined();
+      expect(storedHelp(argv, width, read), argv.join(' ')).toBeUndefined();
     }
+    expect(storedHelp(['check', '--help'], width, read, { YARGS_DISABLE_WRAP: '1' })).toBeUndefined();
+    expect([reads, widths]).toEqual([0, 0]);
+    // The same counters see a recorded request read the store once.
+    expect(storedHelp(['check', '--help'], width, read, {})).toBe('CHECK HELP\n');
+    expect([reads, widths]).toEqual([1, 1]);
   });
   it('records help for every command and completion, both spellings, and --version', () => {
     const keys = helpRequests().map(requestKey);
@@ -111,6 +118,14 @@ describe.skipIf(!built)('the recorded help against yargs (skipped when dist/ is 
       expect(want.stdout.length).toBeGreaterThan(5);
       expect(piped(ROOT, argv), argv.join(' ')).toEqual(want);
     }
+  });
+
+  it('with YARGS_DISABLE_WRAP yargs answers, unwrapped, as without the store', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/mq-doctor.cjs'), 'check', '--help'], { encoding: 'utf8', env: { ...env, YARGS_DISABLE_WRAP: '1' } });
+    const want = spawnSync(process.execPath, [join(withoutStore(), 'bin/mq-doctor.cjs'), 'check', '--help'], { encoding: 'utf8', env: { ...env, YARGS_DISABLE_WRAP: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(want.stdout);
+    expect(r.stdout).not.toBe(piped(ROOT, ['check', '--help']).stdout);
   });
 
   it('without yargs: a recorded request compiles none of yargs-cli.cjs', () => {

@@ -22,7 +22,7 @@ const oracle = SKIP ? null : await buildOracle();
 const WHY = SKIP ?? (oracle ? null : 'gcc is missing: the C oracle holds the queues');
 if (WHY) console.log(`holders.test.ts skipped: ${WHY}`);
 
-const [A, B] = testUids(2, 12) as [number, number];
+const [A, B, C] = testUids(3, 12) as [number, number, number];
 
 /** The kernel's charge (kernel-facts.md), for the sizes below. */
 const cost = (maxmsg: number, msgsize: number) => maxmsg * msgsize + maxmsg * 48 + Math.min(maxmsg, 32768) * 48;
@@ -139,7 +139,9 @@ function unreadableHere(): number[] {
         readlinkSync(`/proc/${name}/fd/${fd}`);
         break;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        // The ptrace check refuses the link itself; any other error is one descriptor's file, not the process.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EACCES' && code !== 'EPERM') continue;
         out.push(Number(name));
         break;
       }
@@ -151,7 +153,7 @@ function unreadableHere(): number[] {
 /** The holder scan's gap for such processes: none when every process can be read. */
 function gapsForUnreadable(pids: number[]) {
   if (pids.length === 0) return [];
-  return [expect.stringMatching(new RegExp(`^the descriptors of \\d+ process(es)? could not be read \\(${pids[0]}\\b.*\\): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it$`))];
+  return [expect.stringMatching(new RegExp(`^the descriptors of \\d+ process(es)? could not be read \\(PID ${pids[0]}\\b.*\\): a process of another uid, or with capabilities mq-doctor lacks, can be read only with CAP_SYS_PTRACE over it$`))];
 }
 
 /** What every route must find, whatever the pid namespace's numbers: the scene's processes are in mq-doctor's. */
@@ -385,6 +387,70 @@ describe.skipIf(WHY !== null)('holders, notifications and times of real queues',
         expect(set(256)).toBe(0);
       }
     });
+  });
+});
+
+// A holder (root) whose descriptors come in this order: an O_PATH descriptor on a
+// FUSE mount without allow_other (its owner is uid C: root's stat of it is
+// EACCES, while its link resolves), one on a file deeper than PATH_MAX (its link
+// has no name: ENAMETOOLONG), then the queue. The FUSE mount has no daemon: the
+// kernel refuses the stat before it would ask one.
+const FILES_SCENE = String.raw`
+import ctypes, json, os, subprocess, sys, time
+oracle, uid, bin_, node = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+libc = ctypes.CDLL(None, use_errno=True)
+d, fusedir, deep = [subprocess.check_output(["mktemp", "-d"], text=True).strip() for _ in range(3)]
+subprocess.check_call(["mount", "-t", "mqueue", "none", d])
+ok = subprocess.check_output(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", oracle, "create", "/held", "2", "64"], text=True).strip()
+assert ok == "OK", ok
+fuse = os.open("/dev/fuse", os.O_RDWR)
+opts = f"fd={fuse},rootmode=40000,user_id={uid},group_id={uid}".encode()
+if libc.mount(b"mqdtest", fusedir.encode(), b"fuse.mqdtest", 0, opts) != 0:
+    sys.exit("fuse mount: " + os.strerror(ctypes.get_errno()))
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    fds = [os.open(fusedir, os.O_PATH)]
+    dd = os.open(deep, os.O_RDONLY | os.O_DIRECTORY)
+    for i in range(25):
+        os.mkdir("d" * 200, dir_fd=dd)
+        nd = os.open("d" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=dd); os.close(dd); dd = nd
+    fds.append(os.open("f", os.O_RDONLY | os.O_CREAT, 0o600, dir_fd=dd)); os.close(dd)
+    fds.append(os.open(d + "/held", os.O_RDONLY))
+    os.write(w, json.dumps(fds).encode()); os.close(w)
+    time.sleep(60); os._exit(0)
+os.close(w)
+fds = json.loads(os.read(r, 200))
+out = {"pid": pid, "fds": fds}
+for mode, env in (("addon", {}), ("js", {"MQ_DOCTOR_NO_ADDON": "1"})):
+    p = subprocess.run([node, bin_, "limits", "--json"], capture_output=True, text=True, env={**os.environ, **env}, timeout=60)
+    out[mode] = {"code": p.returncode, "stderr": p.stderr, "doc": json.loads(p.stdout) if p.returncode == 0 else None}
+os.kill(pid, 9); os.waitpid(pid, 0)
+libc.umount2(fusedir.encode(), 2)
+subprocess.call(["rm", "-rf", deep, fusedir]); os.unlink(d + "/held"); subprocess.call(["umount", d])
+print("@@RESULT " + json.dumps(out))
+`;
+
+describe.skipIf(WHY !== null)('a descriptor whose open file cannot be examined is that descriptor alone (skipped without namespaces or gcc)', () => {
+  const fuse = spawnSync('sh', ['-c', 'test -c /dev/fuse && command -v python3'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!fuse)('a FUSE file root may not stat (addon) and a path beyond PATH_MAX (JS scan): the queue after them is still found (skipped without /dev/fuse or python3)', () => {
+    const r = spawnSync('unshare', ['--ipc', '--mount', '--propagation', 'private', 'python3', '-c', FILES_SCENE, oracle!, String(C), BIN, process.execPath], { encoding: 'utf8', timeout: 120_000, cwd: '/' });
+    const m = /@@RESULT (.*)$/m.exec(r.stdout);
+    expect(m, `${r.stdout}\n${r.stderr}`).not.toBeNull();
+    const res = JSON.parse(m![1]!);
+    const [fuseFd, deepFd, queueFd] = res.fds as [number, number, number];
+    for (const [mode, unexaminable, errno] of [['addon', fuseFd, 'EACCES'], ['js', deepFd, 'ENAMETOOLONG']] as const) {
+      const run = res[mode];
+      expect(run.code, `${mode}: ${run.stderr}`).toBe(0);
+      expect(schemaErrors(validateLimits, run.doc)).toBe('');
+      const held = run.doc.snapshot.queues.value.queues.find((q: QueueInfo) => q.name === 'held');
+      expect(held.holders, mode).toEqual([{ pid: res.pid, command: 'python3', fds: [queueFd] }]);
+      const gaps: string[] = run.doc.snapshot.queues.value.holderScan.value.gaps;
+      const files = gaps.filter((g) => g.startsWith('the open files of'));
+      expect(files, mode).toEqual([expect.stringContaining(`PID ${res.pid} (python3) fd ${unexaminable}: ${errno}`)]);
+      // The holder itself is not taken for a process that cannot be read.
+      expect(gaps.filter((g) => g.includes(`PID ${res.pid} `) && !g.startsWith('the open files of'))).toEqual([]);
+    }
   });
 });
 

@@ -91,7 +91,7 @@ bool StatFd(int dirfd, const char* name, FileId* out) {
 
 // procFdScan(devices: number[], budgetMs: number) →
 //   {ok, processes, descriptors, truncated, matches: Float64Array(n × 6: pid, fd, ino, uid, gid, mode),
-//    unreadable: [[pid, errnoName], …]}
+//    unreadable: [[pid, errnoName], …, [pid, errnoName, fd] where only that descriptor's open file could not be examined]}
 // Only regular files (queues) match: the mount's root directory shares its device.
 // truncated: the budget ran out before every process was read.
 Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
@@ -112,7 +112,13 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
   const double started = NowMs();
   const pid_t self = getpid();
   std::vector<double> matches;
-  std::vector<std::pair<uint32_t, int>> unreadable;
+  // pid, errno, and the descriptor when only its open file could not be examined (-1: the whole process).
+  struct Unread {
+    uint32_t pid;
+    int err;
+    int fd;
+  };
+  std::vector<Unread> unreadable;
   uint32_t processes = 0;
   double descriptors = 0;
   bool truncated = false;
@@ -130,12 +136,12 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
     if (dfd < 0) {
       // ENOENT/ESRCH: it exited meanwhile, and holds nothing any more; nor does a kernel thread.
       const int err = errno;
-      if (err != ENOENT && err != ESRCH && !KernelThread(pid)) unreadable.emplace_back(static_cast<uint32_t>(pid), err);
+      if (err != ENOENT && err != ESRCH && !KernelThread(pid)) unreadable.push_back({static_cast<uint32_t>(pid), err, -1});
       continue;
     }
     DIR* fds = fdopendir(dfd);
     if (fds == nullptr) {
-      unreadable.emplace_back(static_cast<uint32_t>(pid), errno);
+      unreadable.push_back({static_cast<uint32_t>(pid), errno, -1});
       close(dfd);
       continue;
     }
@@ -145,13 +151,23 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
       descriptors++;
       FileId id;
       if (!StatFd(dfd, f->d_name, &id)) {
-        // Closed meanwhile: it holds nothing. Anything else (EACCES: a directory
-        // we may list, descriptors we may not follow without CAP_SYS_PTRACE over
-        // the process) is the whole process unread, and every other descriptor
-        // of it would fail the same way.
-        if (errno == ENOENT) continue;
-        denied = errno;
-        break;
+        const int err = errno;
+        if (err == ENOENT) continue;  // closed meanwhile: it holds nothing
+        // The ptrace check that guards /proc/PID/fd/N is the process's, and
+        // readlink goes through it and nothing else: EACCES there is the whole
+        // process unread (a directory we may list, descriptors we may not follow
+        // without CAP_SYS_PTRACE over it). Any other failure is this descriptor's
+        // open file: a FUSE mount without allow_other refuses even root's stat
+        // (EACCES), a server its own errors; that descriptor alone is unknown.
+        char link[16];
+        const int lerr = readlinkat(dfd, f->d_name, link, sizeof link) < 0 ? errno : 0;
+        if (lerr == ENOENT) continue;
+        if (lerr == EACCES || lerr == EPERM) {
+          denied = lerr;
+          break;
+        }
+        unreadable.push_back({static_cast<uint32_t>(pid), err, static_cast<int>(std::strtol(f->d_name, nullptr, 10))});
+        continue;
       }
       if (!S_ISREG(id.mode) || devices.count(id.dev) == 0) continue;
       matches.push_back(static_cast<double>(pid));
@@ -163,7 +179,7 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
     }
     closedir(fds);  // closes dfd too
     if (denied != 0) {
-      unreadable.emplace_back(static_cast<uint32_t>(pid), denied);
+      unreadable.push_back({static_cast<uint32_t>(pid), denied, -1});
     } else {
       processes++;
     }
@@ -174,10 +190,12 @@ Napi::Value ProcFdScan(const Napi::CallbackInfo& info) {
   if (!matches.empty()) std::memcpy(m.Data(), matches.data(), matches.size() * sizeof(double));
   Napi::Array bad = Napi::Array::New(env, unreadable.size());
   for (uint32_t i = 0; i < unreadable.size(); i++) {
-    Napi::Array pair = Napi::Array::New(env, 2);
-    pair.Set(0u, Napi::Number::New(env, unreadable[i].first));
-    pair.Set(1u, Napi::String::New(env, ErrnoName(unreadable[i].second)));
-    bad.Set(i, pair);
+    const Unread& u = unreadable[i];
+    Napi::Array entry = Napi::Array::New(env, u.fd < 0 ? 2 : 3);
+    entry.Set(0u, Napi::Number::New(env, u.pid));
+    entry.Set(1u, Napi::String::New(env, ErrnoName(u.err)));
+    if (u.fd >= 0) entry.Set(2u, Napi::Number::New(env, u.fd));
+    bad.Set(i, entry);
   }
   Napi::Object ok = Ok(env);
   ok.Set("processes", Napi::Number::New(env, processes));
