@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { HELP_STORE, HELP_WIDTHS, type HelpStore, helpRequests, requestKey } from '../src/cli/help-store.js';
 
 const dist = process.argv[2];
+if (!dist) throw new Error('record-help: the dist directory is the first argument');
 // The store is what a user without it sees (help-store.ts asks yargs when it is set).
 delete process.env.YARGS_DISABLE_WRAP;
-if (!dist) throw new Error('record-help: the dist directory is the first argument');
 const { runYargs } = createRequire(join(dist, 'x.cjs'))('./yargs-cli.cjs') as { runYargs(argv: string[]): Promise<number> };
 
 async function capture(argv: string[], width: number): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 // What yargs prints for each help request (and --version), recorded by the build
-// (scripts/record-help.cjs → dist/help.json) and printed from there: building
+// (scripts/record-help.ts → dist/help.json) and printed from there: building
 // yargs' parser of every command and laying out its help was 25-30 ms of
 // `--help`, twice `node -e 0`. The text is yargs' own, for the widths yargs
 // would lay it out at; a request or a width not recorded goes to yargs.

@@ -68,7 +68,6 @@ export interface ProcFdScan {
   width: number;
   /** n × PROC_FD_FIELDS.length numbers: the regular files (queues) among them. */
   matches: Float64Array;
-  /** [pid, errno name] of the processes whose /proc/PID/fd could not be read (EACCES: another uid's). */
   /** [pid, errno]: the process could not be read; [pid, errno, fd]: only that descriptor's open file could not be examined. */
   unreadable: Array<[number, string] | [number, string, number]>;
 }
