@@ -10,6 +10,8 @@ export const EXIT = {
   indeterminate: 3,
   /** A bug in mq-doctor: one line on stderr, never a stack trace (MQ_DOCTOR_DEBUG=1 shows it). */
   internal: 70,
+  /** The output could not be written (EX_IOERR): a full disk, an I/O error; one line on stderr where it can be written. */
+  output: 74,
 } as const;
 
 // Each bundle in dist/ carries a copy of this class, so instanceof cannot tell
@@ -22,4 +24,21 @@ export class UsageError extends Error {
 
 export function isUsageError(err: unknown): err is UsageError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[USAGE] === true;
+}
+
+const OUTPUT = Symbol.for('mq-doctor.output-error');
+
+/** A write to stdout or stderr failed with something other than a gone reader (EPIPE) or a full pipe (EAGAIN). */
+export class OutputError extends Error {
+  readonly [OUTPUT] = true;
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    readonly code: string,
+  ) {
+    super(`cannot write to ${stream}: ${code}${code === 'ENOSPC' ? ' (no space left on device)' : code === 'EIO' ? ' (input/output error)' : ''}`);
+  }
+}
+
+export function isOutputError(err: unknown): err is OutputError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[OUTPUT] === true;
 }

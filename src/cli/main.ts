@@ -6,7 +6,7 @@ import { writeErr, writeOut } from './output.js';
 import { helpWidth, storedHelp } from './help-store.js';
 import { log, logLevelProblem } from '../log.js';
 import { applyArgs, checkArgs, explainArgs, fastParse, limitsArgs, preflightArgs, type RawValues, rollbackArgs, sysvCheckArgs, tuneArgs, verifyArgs, watchArgs } from './args.js';
-import { EXIT, isUsageError, UsageError } from './exit-codes.js';
+import { EXIT, isOutputError, isUsageError, UsageError } from './exit-codes.js';
 import { COMMANDS, COMMON_OPTIONS, type CommandName } from './options.js';
 
 /** Every command, from raw flag values to an exit code; yargs-cli.ts runs the same table. */
@@ -162,6 +162,17 @@ export async function main(argv: string[]): Promise<number> {
     if (isUsageError(err)) {
       writeErr(usageLine(err.message));
       return EXIT.usage;
+    }
+    if (isOutputError(err)) {
+      // As cat and ls say a write error: one line on stderr, unless stderr is what failed.
+      if (err.stream === 'stdout') {
+        try {
+          writeErr(usageLine(err.message));
+        } catch {
+          // stderr cannot be written either
+        }
+      }
+      return EXIT.output;
     }
     const message = (err as Error)?.message ?? String(err);
     // One line on stderr (README, "Exit codes"): the pino record only where logs were asked for.

@@ -2,6 +2,7 @@
 // stack (~20 internal modules), a measurable share of `check`'s start-up. A
 // synchronous write to the descriptor does the same job.
 import { writeSync } from 'node:fs';
+import { OutputError } from './exit-codes.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -17,7 +18,8 @@ function writeAll(fd: 1 | 2, text: string): void {
       if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
       // The reader is gone (`| head`): nothing more to say.
       else if (code === 'EPIPE') return;
-      else throw err;
+      // ENOSPC (a full disk, /dev/full), EIO: not a bug of mq-doctor's, and nothing more can go out there.
+      else throw new OutputError(fd === 1 ? 'stdout' : 'stderr', code ?? 'EIO');
     }
   }
 }

@@ -57,7 +57,7 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
     .alias('h', 'help')
     .epilogue(
       'Exit codes: 0 success (predicted, applied, no drift), 1 failure (predicted, not all applied, drift), 2 usage error, ' +
-        '3 indeterminate, 70 internal error; preflight: 78 the container cannot run the workload, 126/127 CMD not executable/not found.',
+        '3 indeterminate, 70 internal error, 74 the output could not be written; preflight: 78 the container cannot run the workload, 126/127 CMD not executable/not found.',
     )
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)

@@ -70,4 +70,20 @@ process.on('exit', () => require('node:fs').writeSync(2, '\\nEXIT_CALLED=' + cal
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    ['written with writeSync', ['tune', '--maxmsg', '3600', '--msgsize', '16384', '--format', 'all']],
+    ['the recorded help', ['--help']],
+    ['limits --json, streamed in chunks', ['limits', '--json']],
+  ])('a write error (stdout on /dev/full: ENOSPC) is one line and exit 74, not an internal error: %s', (_what, args) => {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" > /dev/full', process.execPath, BIN, ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(74);
+    expect(r.stderr).toBe('mq-doctor: cannot write to stdout: ENOSPC (no space left on device)\n');
+  });
+
+  it('with stderr on /dev/full too, exit 74 and nothing else', () => {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" > /dev/full 2>/dev/full; echo "exit $?"', process.execPath, BIN, 'check', '--maxmsg', '10', '--msgsize', '10'], { encoding: 'utf8' });
+    expect(r.stdout).toBe('exit 74\n');
+    expect(r.stderr).toBe('');
+  });
 });
