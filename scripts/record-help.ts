@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { HELP_STORE, HELP_WIDTHS, type HelpStore, helpRequests, requestKey } from '../src/cli/help-store.js';
+import { HELP_STORE, HELP_WIDTHS, type HelpStore, helpLayoutWidth, helpRequests, requestKey } from '../src/cli/help-store.js';
 
 const dist = process.argv[2];
 if (!dist) throw new Error('record-help: the dist directory is the first argument');
@@ -16,8 +16,8 @@ delete process.env.YARGS_DISABLE_WRAP;
 const { runYargs } = createRequire(join(dist, 'x.cjs'))('./yargs-cli.cjs') as { runYargs(argv: string[]): Promise<number> };
 
 async function capture(argv: string[], width: number): Promise<string | undefined> {
-  // yargs-cli.ts lays help out at min(110, process.stdout.columns || 100).
-  Object.defineProperty(process.stdout, 'columns', { value: width === 100 ? undefined : width, configurable: true });
+  // yargs-cli.ts wraps at helpLayoutWidth(process.stdout.columns): no columns is a pipe's layout.
+  Object.defineProperty(process.stdout, 'columns', { value: width === helpLayoutWidth(undefined) ? undefined : width, configurable: true });
   const out: string[] = [];
   let err = false;
   const write = process.stdout.write;

@@ -19,22 +19,28 @@ export interface HelpStore {
   widths: Record<string, Record<string, string>>;
 }
 
-/** The widths recorded: yargs-cli.ts's `min(110, columns || 100)` for a pipe or file (100) and a terminal of 110 columns or more. */
-export const HELP_WIDTHS = [100, 110] as const;
+/** The width yargs lays help out at for a terminal of `columns` (undefined: not a terminal); yargs-cli.ts wraps at it. */
+export const helpLayoutWidth = (columns: number | undefined): number => Math.min(110, columns || 100);
+
+/** The widths recorded: a pipe or file, and a terminal of the widest layout's columns or more. */
+export const HELP_WIDTHS = [helpLayoutWidth(undefined), helpLayoutWidth(Number.MAX_SAFE_INTEGER)] as const;
+
+const HELP_FLAGS = ['--help', '-h'];
+const LAST_WORDS = [...HELP_FLAGS, '--version'];
 
 /** Every help request recorded, as main() hands it to yargs (`help X` is `X --help` there). */
 export function helpRequests(): string[][] {
   const topics = ['completion', ...Object.keys(COMMANDS)];
-  return [['--help'], ['-h'], ['--version'], ...topics.flatMap((t) => [[t, '--help'], [t, '-h']])];
+  return [...LAST_WORDS.map((w) => [w]), ...topics.flatMap((t) => HELP_FLAGS.map((f) => [t, f]))];
 }
 
 /** Whether argv has the shape of a recorded request at all: anything else goes to yargs without reading the store. */
-const mayBeStored = (argv: readonly string[]): boolean => argv.length <= 2 && ['--help', '-h', '--version'].includes(argv[argv.length - 1]!);
+const mayBeStored = (argv: readonly string[]): boolean => argv.length <= 2 && LAST_WORDS.includes(argv[argv.length - 1]!);
 
 export const requestKey = (argv: readonly string[]): string => argv.join('\0');
 
 /**
- * The width yargs-cli.ts lays help out at. A pipe or a file has no columns:
+ * The width yargs-cli.ts lays this run's help out at. A pipe or a file has no columns:
  * told by fstat, since node:tty (and the net module it loads) cost every
  * command's start 3-4 ms when the entry imported it; only a character device
  * may be a terminal, and only then is node:tty, and process.stdout, asked.
@@ -47,8 +53,7 @@ export function helpWidth(): number {
     // fd 1 closed: no terminal
   }
   const tty = chardev ? (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')) : undefined;
-  const columns = tty?.isatty(1) ? process.stdout.columns : undefined;
-  return Math.min(110, columns || 100);
+  return helpLayoutWidth(tty?.isatty(1) ? process.stdout.columns : undefined);
 }
 
 /** What yargs would print for argv, if the build recorded it; undefined: ask yargs. */

@@ -8,6 +8,7 @@ import type { RawValues } from './args.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { RUNNERS } from './main.js';
 import { forShell, ownCompletions, SCRIPTS, SHELLS } from './completion.js';
+import { helpLayoutWidth } from './help-store.js';
 import { COMMANDS, COMMON_OPTIONS, type OptionSpec } from './options.js';
 
 /** A command's own flags, none global: its help and its completions show exactly what its parser takes. */
@@ -59,7 +60,7 @@ export function buildParser(argv: string[], onRun: (code: number | Promise<numbe
       'Exit codes: 0 success (predicted, applied, no drift), 1 failure (predicted, not all applied, drift), 2 usage error, ' +
         '3 indeterminate, 70 internal error, 74 the output could not be written; preflight: 78 the container cannot run the workload, 126/127 CMD not executable/not found.',
     )
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpLayoutWidth(process.stdout.columns))
     .exitProcess(false)
     .fail((msg, err) => {
       throw isUsageError(err) || !err ? new UsageError(msg ?? String(err)) : err;
