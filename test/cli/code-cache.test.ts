@@ -3,13 +3,14 @@
 // V8 takes every one that ships, none is used for a bundle it was not made from, and the CLI answers the same with a cache, with
 // none, and with one that is corrupt or belongs to another build.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { wrap } from 'node:module';
 import { Script } from 'node:vm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CACHE_SUFFIX, codeCacheFor } from '../../src/cli/chunk-loader.js';
+import { loadedBy } from '../support/loaded-by.js';
+import { packageCopy } from '../support/package-copy.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const DIST = join(ROOT, 'dist');
@@ -60,22 +61,6 @@ describe.skipIf(!built)('the built code caches (skipped when dist/ is not built:
 });
 
 describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (skipped when dist/ is not built)', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-  /** A copy of the package's bin/ and dist/ (native/ and node_modules/ reached through links), its caches changed by `change`. */
-  function copyWith(change: (dist: string) => void): string {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-code-cache-'));
-    dirs.push(dir);
-    cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
-    cpSync(DIST, join(dir, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-    symlinkSync(join(ROOT, 'native'), join(dir, 'native'));
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    change(join(dir, 'dist'));
-    return dir;
-  }
-
   const run = (pkg: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
     const r = spawnSync(process.execPath, [join(pkg, 'bin/mq-doctor.cjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -90,8 +75,8 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
   ];
 
   it('answers the same when the caches are gone or corrupt', () => {
-    const gone = copyWith((dist) => readdirSync(dist).filter((f) => f.endsWith(CACHE_SUFFIX)).forEach((f) => rmSync(join(dist, f))));
-    const corrupt = copyWith((dist) => {
+    const gone = packageCopy((dist) => readdirSync(dist).filter((f) => f.endsWith(CACHE_SUFFIX)).forEach((f) => rmSync(join(dist, f))));
+    const corrupt = packageCopy((dist) => {
       for (const f of readdirSync(dist).filter((n) => n.endsWith(CACHE_SUFFIX))) {
         const b = readFileSync(join(dist, f));
         // The source part intact, V8's part garbage: V8 must reject it, not run it.
@@ -112,7 +97,7 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
 
   it('runs a bundle edited in place (same length) as edited, not its stale cache', () => {
     // V8 would take the old cache (it checks only the length) and print the old words.
-    const edited = copyWith((dist) => {
+    const edited = packageCopy((dist) => {
       const file = join(dist, 'explain.cjs');
       const text = readFileSync(file, 'utf8');
       expect(text).toContain('recognised: ');
@@ -124,7 +109,7 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
 
   it('runs the entry edited in place (same length) as edited: bin/mq-doctor.cjs checks its cache as the chunk loader does', () => {
     const args = ['check', '--maxmsg', 'abc', '--msgsize', '10'];
-    const edited = copyWith((dist) => {
+    const edited = packageCopy((dist) => {
       const file = join(dist, 'mq-doctor.cjs');
       const text = readFileSync(file, 'utf8');
       expect(text).toContain('must be an integer');
@@ -136,23 +121,15 @@ describe.skipIf(!built)('the CLI with a cache, without one, and with a bad one (
 
   it('the entry takes its cache when bin/mq-doctor.cjs loads it', () => {
     // A preload sees the Script the bin makes of the entry, and whether V8 took its cache.
-    const probe = join(mkdtempSync(join(tmpdir(), 'mqd-code-cache-probe-')), 'probe.cjs');
-    dirs.push(dirname(probe));
-    writeFileSync(
-      probe,
-      `const vm = require('node:vm'); const S = vm.Script; const seen = [];
-vm.Script = class extends S { constructor(c, o) { super(c, o); seen.push([o && o.filename, o && o.cachedData !== undefined, this.cachedDataRejected]); } };
-process.on('exit', () => process.stderr.write(JSON.stringify(seen.filter(([f]) => String(f).endsWith('dist/mq-doctor.cjs')))));`,
-    );
-    const r = spawnSync(process.execPath, ['-r', probe, join(ROOT, 'bin/mq-doctor.cjs'), 'check', '--maxmsg', 'abc', '--msgsize', '10'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(r.stderr.slice(r.stderr.indexOf('[')))).toEqual([[join(DIST, 'mq-doctor.cjs'), true, false]]);
+    const entry = loadedBy(['check', '--maxmsg', 'abc', '--msgsize', '10']).compiled.filter((c) => c.file.endsWith('dist/mq-doctor.cjs'));
+    expect(entry).toEqual([{ file: join(DIST, 'mq-doctor.cjs'), cached: true, rejected: false }]);
   });
 
   it('a stack printed for a person names the files where the package is, and --enable-source-maps maps them', () => {
     // V8 gives a script taken from a code cache the file name it was recorded
     // under (the builder's dist/), and vm.Script reads no source map: with
     // MQ_DOCTOR_DEBUG=1 or source maps on, the bundles load through require().
-    const broken = copyWith((dist) => rmSync(join(dist, 'explain.cjs')));
+    const broken = packageCopy((dist) => rmSync(join(dist, 'explain.cjs')));
     const frames = (stderr: string) => stderr.split('\n').filter((l) => /^\s+at /.test(l));
     const plain = run(broken, ['explain', 'EMFILE']);
     expect(plain.status).toBe(70);

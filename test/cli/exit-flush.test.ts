@@ -3,12 +3,12 @@
 // full non-blocking pipe is queued). Both ways, every byte must reach a reader
 // that is slow, through a non-blocking pipe that is already nearly full.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN } from '../support/run-cli.js';
+import { scratchDir } from '../support/scratch.js';
 
-const BIN = new URL('../../bin/mq-doctor.cjs', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/mq-doctor.cjs', import.meta.url));
 const python = spawnSync('python3', ['-c', 'import fcntl; fcntl.F_SETPIPE_SZ'], { stdio: 'ignore' }).status === 0;
 
@@ -53,22 +53,17 @@ describe.skipIf(!built || !python)('output through a slow, full, non-blocking pi
 
   it('exit() is what ends a run that wrote only with writeSync, and only such a run', () => {
     // A preload reports whether the process ended through process.exit().
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-exit-'));
-    try {
-      const probe = join(dir, 'probe.cjs');
-      writeFileSync(probe, `const exit = process.exit; let called = false; process.exit = (c) => { called = true; exit.call(process, c); };
+    const probe = join(scratchDir('mqd-exit-'), 'probe.cjs');
+    writeFileSync(probe, `const exit = process.exit; let called = false; process.exit = (c) => { called = true; exit.call(process, c); };
 process.on('exit', () => require('node:fs').writeSync(2, '\\nEXIT_CALLED=' + called + '\\n'));`);
-      const ended = (args: string[]) => {
-        const r = spawnSync(process.execPath, ['-r', probe, BIN, ...args], { encoding: 'utf8' });
-        expect(r.status, r.stderr).toBe(0);
-        return /EXIT_CALLED=(true|false)/.exec(r.stderr)?.[1];
-      };
-      expect(ended(['tune', '--maxmsg', '3600', '--msgsize', '16384', '--format', 'sysctl'])).toBe('true');
-      expect(ended(['--help'])).toBe('true');
-      expect(ended(['--maxmsg', '1', 'check', '--help'])).toBe('false');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const ended = (args: string[]) => {
+      const r = spawnSync(process.execPath, ['-r', probe, BIN, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return /EXIT_CALLED=(true|false)/.exec(r.stderr)?.[1];
+    };
+    expect(ended(['tune', '--maxmsg', '3600', '--msgsize', '16384', '--format', 'sysctl'])).toBe('true');
+    expect(ended(['--help'])).toBe('true');
+    expect(ended(['--maxmsg', '1', 'check', '--help'])).toBe('false');
   });
 
   it.each([

@@ -3,12 +3,13 @@
 // yargs prints for the same request, through a pipe and on a terminal of the
 // widths recorded, and yargs itself for any other request or width.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HELP_STORE, helpRequests, requestKey, storedHelp } from '../../src/cli/help-store.js';
 import { COMMANDS } from '../../src/cli/options.js';
+import { loadedBy } from '../support/loaded-by.js';
+import { packageCopy } from '../support/package-copy.js';
 import { ROOT } from '../support/run-cli.js';
 
 describe('storedHelp', () => {
@@ -79,25 +80,8 @@ sys.exit(os.waitstatus_to_exitcode(status))
 `;
 
 describe.skipIf(!built)('the recorded help against yargs (skipped when dist/ is not built: npm run build)', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-  /** A copy of the package without the store: every help comes from yargs. */
-  const withoutStore = (() => {
-    let dir: string | undefined;
-    return () => {
-      if (dir) return dir;
-      dir = mkdtempSync(join(tmpdir(), 'mqd-help-store-'));
-      dirs.push(dir);
-      cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
-      cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-      cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-      symlinkSync(join(ROOT, 'native'), join(dir, 'native'));
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-      rmSync(join(dir, 'dist', HELP_STORE));
-      return dir;
-    };
-  })();
+  /** A copy of the package without the store, for one test: every help comes from yargs. */
+  const withoutStore = () => packageCopy((dist) => rmSync(join(dist, HELP_STORE)));
 
   const env = { PATH: process.env.PATH };
   const piped = (pkg: string, argv: string[]) => {
@@ -112,8 +96,9 @@ describe.skipIf(!built)('the recorded help against yargs (skipped when dist/ is 
   it('through a pipe: every recorded request prints what yargs prints, with its exit code', () => {
     const store = JSON.parse(readFileSync(join(ROOT, 'dist', HELP_STORE), 'utf8'));
     expect(Object.keys(store.widths['100']).sort()).toEqual(helpRequests().map(requestKey).sort());
+    const bare = withoutStore();
     for (const argv of [...helpRequests(), ['help'], ['help', 'check'], ['help', 'completion']]) {
-      const want = piped(withoutStore(), argv);
+      const want = piped(bare, argv);
       expect(want.status, argv.join(' ')).toBe(0);
       expect(want.stdout.length).toBeGreaterThan(5);
       expect(piped(ROOT, argv), argv.join(' ')).toEqual(want);
@@ -129,19 +114,10 @@ describe.skipIf(!built)('the recorded help against yargs (skipped when dist/ is 
   });
 
   it('without yargs: a recorded request compiles none of yargs-cli.cjs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqd-help-probe-'));
-    dirs.push(dir);
-    const probe = join(dir, 'probe.cjs');
-    writeFileSync(
-      probe,
-      `const vm = require('node:vm'); const S = vm.Script; const seen = [];
-vm.Script = class extends S { constructor(c, o) { super(c, o); seen.push(String(o && o.filename)); } };
-process.on('exit', () => require('node:fs').writeSync(2, '\\nSCRIPTS=' + JSON.stringify(seen)));`,
-    );
     const scripts = (argv: string[]) => {
-      const r = spawnSync(process.execPath, ['-r', probe, join(ROOT, 'bin/mq-doctor.cjs'), ...argv], { encoding: 'utf8', env });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(/SCRIPTS=(.*)$/.exec(r.stderr)![1]!) as string[];
+      const l = loadedBy(argv);
+      expect(l.status, l.stderr).toBe(0);
+      return l.compiled.map((c) => c.file);
     };
     expect(scripts(['check', '--help']).some((f) => f.endsWith('yargs-cli.cjs'))).toBe(false);
     // A request not recorded still goes to yargs.
@@ -149,9 +125,10 @@ process.on('exit', () => require('node:fs').writeSync(2, '\\nSCRIPTS=' + JSON.st
   });
 
   it.skipIf(!python)('on a terminal: at 110 columns and more the recorded help, at 80 yargs laying it out at 80 (skipped without python3)', () => {
+    const bare = withoutStore();
     for (const argv of [['--help'], ['tune', '--help']]) {
       for (const cols of [110, 150, 80]) {
-        const want = onTerminal(withoutStore(), argv, cols);
+        const want = onTerminal(bare, argv, cols);
         expect(want.status).toBe(0);
         expect(onTerminal(ROOT, argv, cols), `${argv.join(' ')} at ${cols} columns`).toEqual(want);
       }
